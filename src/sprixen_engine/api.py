@@ -1,0 +1,65 @@
+"""Module-level kernel entry points that take and return PIL images (the facade boundary)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PIL import Image
+
+from .core.image import as_rgba, to_pil
+from .errors import ModelUnavailable, invalid
+
+
+def pixelize(image: Any, *, colors: int | None = None, size: tuple[int, int] | str | None = None,
+             cell: float | tuple[float, float] | None = None) -> Image.Image | list[Image.Image]:
+    """Turn "pseudo pixel art" into a true-resolution sprite.
+
+    Parameters
+    ----------
+    image : a PIL image, array, path or bytes — or a list of them (animation frames), which
+        then share one detected grid and one palette.
+    colors : palette size; ``None`` picks one from the image.
+    size : ``(w, h)`` or ``"WxH"`` to snap the output to exactly that size.
+    cell : cell size override ``c`` or ``(cw, ch)`` in source pixels, for undetectable grids.
+
+    Returns
+    -------
+    PIL RGBA image (or a list for a list input) at the recovered resolution.
+    """
+    from .core.pixelgrid import pixelize as _pixelize, pixelize_frames
+
+    if isinstance(size, str):
+        from .requests import parse_resolution
+
+        size = parse_resolution(size, field="size")
+    if isinstance(cell, (int, float)):
+        cell = (float(cell), float(cell))
+    if isinstance(image, Sequence) and not isinstance(image, (str, bytes, bytearray)):
+        if len(image) == 0:
+            raise invalid("image", "the list of frames must not be empty", image)
+        frames = [as_rgba(f, field=f"image[{i}]") for i, f in enumerate(image)]
+        return [to_pil(f) for f in pixelize_frames(frames, colors=colors, size=size, cell=cell)]
+    return to_pil(_pixelize(as_rgba(image), colors=colors, size=size, cell=cell))
+
+
+def remove_background(image: Any, *, method: str = "auto", no_base: bool = False,
+                      hard: bool | None = None) -> Image.Image:
+    """Cut the subject out of its background.
+
+    Parameters
+    ----------
+    image : PIL image, array, path or bytes.
+    method : ``auto`` (RMBG-2.0 when its weights are present, else classic) | ``classic`` | ``rmbg``.
+    no_base : also strip ground shadows and pedestals under the subject.
+    hard : force hard (pixel art) or soft (anti-aliased) alpha; ``None`` detects it.
+    """
+    from .core.matting import remove_background as _classic
+
+    if method not in ("auto", "classic", "rmbg"):
+        raise invalid("method", "must be one of 'auto', 'classic', 'rmbg'", method)
+    if method == "rmbg":
+        # PLACEHOLDER: the RMBG-2.0 backend is issue #3 and is not implemented yet.
+        raise ModelUnavailable("method 'rmbg' is not available: the RMBG-2.0 backend is not implemented in this "
+                               "version (see the README's development section). Use method='classic' or 'auto'.")
+    return to_pil(_classic(as_rgba(image), hard=hard, no_base=no_base))

@@ -1,0 +1,1 @@
+"""Backends: the embedded procedural defaults and (lazily imported) model backends."""

@@ -1,0 +1,175 @@
+"""The ``sprixen`` command line (typer + rich).
+
+Bad input exits with status 2 and a one-line message naming the field.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .errors import SprixenError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="sprixen-engine: offline game sprites, animations, tiles, maps and music.")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(exc: SprixenError) -> None:
+    err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2 if exc.status_code == 400 else 1)
+
+
+def _engine():
+    from .engine import Engine
+
+    return Engine()
+
+
+@app.command()
+def generate(
+    prompt: str = typer.Argument(..., help="What to draw, 3–500 characters."),
+    output: Path = typer.Option(Path("."), "-o", "--output", help="Folder to write PNGs and JSON into."),
+    type: str = typer.Option("sprite", "--type", help="sprite|variation|character|item|environment|pack"),
+    variants: int = typer.Option(1, "--variants", "-n", help="Number of variants, 1–3."),
+    resolution: Optional[str] = typer.Option(None, "--resolution", help="Output size WxH, e.g. 64x64."),
+    pixel_perfect: str = typer.Option("auto", "--pixel-perfect", help="auto|on|off"),
+    no_base: bool = typer.Option(False, "--no-base", help="Strip ground shadows and pedestals."),
+    skip_bg_removal: bool = typer.Option(False, "--skip-bg-removal", help="Keep the background."),
+    pack_items: Optional[str] = typer.Option(None, "--pack-items", help="Comma-separated items for one sheet."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Reference PNG (variation or style)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
+    backend: str = typer.Option("auto", "--backend", help="auto|procedural|sdxl"),
+) -> None:
+    """Generate sprites from a text prompt."""
+    try:
+        result = _engine().generate(
+            prompt, type=type, variant_count=variants, resolution=resolution, pixel_perfect=pixel_perfect,
+            no_base=no_base, skip_bg_removal=skip_bg_removal,
+            pack_items=[s.strip() for s in pack_items.split(",") if s.strip()] if pack_items else None,
+            reference_image=reference, seed=seed, backend=backend)
+    except SprixenError as exc:
+        _fail(exc)
+        return
+    files = result.save(output)
+    interp = result.metadata["interpretation"]
+    out.print(f"[green]{result.id}[/] {interp.get('subject')} ({interp.get('category')}, "
+              f"confidence {interp.get('subject_confidence', 0):.2f}) seed {result.metadata['seed']} "
+              f"via {result.metadata['backend']} in {result.metadata['timingsMs']['total']:.1f} ms")
+    for f in files:
+        out.print(f"  {f}", highlight=False)
+
+
+@app.command()
+def batch(
+    file: Path = typer.Argument(..., help="A .txt (prompt per line), .jsonl or .csv file of requests."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output folder (holds manifest.json)."),
+    backend: str = typer.Option("auto", "--backend", help="auto|procedural|sdxl for rows that do not say."),
+) -> None:
+    """Generate every request in FILE; re-running skips rows already done."""
+    from .batch import read_batch_file, run_batch
+
+    try:
+        rows = read_batch_file(file)
+        engine = _engine()
+    except SprixenError as exc:
+        _fail(exc)
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:.1f} items/s"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task("generating", total=len(rows), rate=0.0)
+
+        def tick(i: int, row, status: str) -> None:
+            speed = progress.tasks[0].speed or 0.0
+            progress.update(task, advance=1, rate=speed)
+            if status == "error":
+                progress.console.print(f"[yellow]line {row.line}:[/] failed, see manifest", highlight=False)
+
+        manifest = run_batch(engine, rows, output, defaults={"backend": backend}, on_progress=tick)
+    s = manifest["summary"]
+    out.print(f"done {s['done']}, skipped {s['skipped']}, errors {s['error']} → {output / 'manifest.json'}")
+    if s["error"]:
+        for slot, item in manifest["items"].items():
+            if item["status"] == "error":
+                err.print(f"  {slot}: {item['error']}", highlight=False)
+    raise typer.Exit(1 if s["error"] and not s["done"] and not s["skipped"] else 0)
+
+
+@app.command()
+def pixelize(
+    image: Path = typer.Argument(..., help="Input image (pseudo pixel art)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output PNG."),
+    colors: Optional[int] = typer.Option(None, "--colors", help="Palette size (default: detected)."),
+    size: Optional[str] = typer.Option(None, "--size", help="Snap to exactly WxH."),
+    cell: Optional[float] = typer.Option(None, "--cell", help="Cell size override in source pixels."),
+    scale: int = typer.Option(1, "--scale", help="Also upscale the result by this integer (nearest)."),
+) -> None:
+    """Recover the true-resolution sprite from an upscaled, blurred, noisy rendition."""
+    from .api import pixelize as _pixelize
+
+    try:
+        img = _pixelize(image, colors=colors, size=size, cell=cell)
+    except SprixenError as exc:
+        _fail(exc)
+        return
+    if scale > 1:
+        from PIL import Image
+
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    img.save(output)
+    out.print(f"{image} → {output} ({img.width}x{img.height})", highlight=False)
+
+
+@app.command("remove-bg")
+def remove_bg(
+    image: Path = typer.Argument(..., help="Input image."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output PNG with transparency."),
+    method: str = typer.Option("auto", "--method", help="auto|classic|rmbg"),
+    no_base: bool = typer.Option(False, "--no-base", help="Also strip ground shadows and pedestals."),
+) -> None:
+    """Cut the subject out of its background."""
+    from .api import remove_background
+
+    try:
+        img = remove_background(image, method=method, no_base=no_base)
+    except SprixenError as exc:
+        _fail(exc)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    img.save(output)
+    out.print(f"{image} → {output}", highlight=False)
+
+
+@app.command()
+def showcase(
+    output: Path = typer.Option(Path("showcase"), "-o", "--output", help="Folder for the gallery."),
+) -> None:
+    """Write the demo gallery: ~30 prompts at two sizes, an index.html and a contact sheet."""
+    from .showcase import build_showcase
+
+    try:
+        index = build_showcase(_engine(), output, console=err)
+    except SprixenError as exc:
+        _fail(exc)
+        return
+    out.print(f"showcase written: {index}", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,152 @@
+"""Request models shared by the Python API, the CLI, the REST API and the MCP tools.
+
+Limits live here and only here (prompt 3–500 chars, variantCount 1–3, packItems ≤ 8, ...).
+Fields have snake_case names for Python and camelCase aliases for the REST API; both are
+accepted. :func:`parse_request` turns pydantic's errors into :class:`InvalidRequest`
+naming the field the caller used.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from .errors import InvalidRequest
+
+GENERATION_TYPES = ("sprite", "variation", "character", "item", "environment", "pack")
+PIXEL_PERFECT = ("auto", "on", "off")
+SPRITE_BACKENDS = ("auto", "procedural", "sdxl")
+ART_STYLES = ("pixel", "vector", "painterly")
+VIEW_ANGLES = ("side", "front", "top_down", "isometric")
+
+RESOLUTION_MIN, RESOLUTION_MAX = 16, 1024
+_RESOLUTION_RE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
+
+
+def parse_resolution(value: str, *, field: str = "resolution") -> tuple[int, int]:
+    """Parse ``"WxH"`` into ``(w, h)``; each side must be 16–1024 pixels.
+
+    >>> parse_resolution("32x48")
+    (32, 48)
+    """
+    from .errors import invalid
+
+    m = _RESOLUTION_RE.match(str(value))
+    if not m:
+        raise invalid(field, "must look like 'WxH', e.g. '32x32' or '64x96'", value)
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (RESOLUTION_MIN <= w <= RESOLUTION_MAX and RESOLUTION_MIN <= h <= RESOLUTION_MAX):
+        raise invalid(field, f"each side must be {RESOLUTION_MIN}–{RESOLUTION_MAX} pixels", value)
+    return w, h
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
+                              arbitrary_types_allowed=True, frozen=True)
+
+
+class ProjectStyle(_Model):
+    """A project's style lock: generations in the project inherit these."""
+
+    art_style: Literal["pixel", "vector", "painterly"] | None = None
+    resolution: str | None = None
+    view_angle: Literal["side", "front", "top_down", "isometric"] | None = None
+    name: str | None = None
+
+    @field_validator("resolution")
+    @classmethod
+    def _check_resolution(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_resolution(v)
+        return v
+
+    @field_validator("view_angle", mode="before")
+    @classmethod
+    def _normalise_view(cls, v: Any) -> Any:
+        return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+
+
+class GenerationRequest(_Model):
+    """The parameters of one sprite generation (POST /v1/generations)."""
+
+    prompt: str = Field(min_length=3, max_length=500)
+    type: Literal["sprite", "variation", "character", "item", "environment", "pack"] = "sprite"
+    variant_count: int = Field(1, ge=1, le=3)
+    resolution: str | None = None
+    pixel_perfect: Literal["auto", "on", "off"] = "auto"
+    no_base: bool = False
+    skip_bg_removal: bool = False
+    pack_items: list[str] | None = Field(None, max_length=8)
+    reference_image: Any = None
+    project: ProjectStyle | None = None
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    backend: Literal["auto", "procedural", "sdxl"] = "auto"
+
+    @field_validator("prompt")
+    @classmethod
+    def _check_prompt(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must contain visible characters")
+        return v
+
+    @field_validator("resolution")
+    @classmethod
+    def _check_resolution(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_resolution(v)
+        return v
+
+    @field_validator("pack_items")
+    @classmethod
+    def _check_pack_items(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        cleaned = [s.strip() for s in v]
+        if not cleaned:
+            raise ValueError("must list 1–8 items when given")
+        for item in cleaned:
+            if not 1 <= len(item) <= 100:
+                raise ValueError("each item must be 1–100 characters")
+        return cleaned
+
+    @property
+    def resolution_wh(self) -> tuple[int, int] | None:
+        return parse_resolution(self.resolution) if self.resolution else None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_request(model: type[M], data: dict[str, Any], *, api_names: bool = False) -> M:
+    """Validate ``data`` into ``model``; raise :class:`InvalidRequest` naming the first bad field.
+
+    ``api_names`` chooses the camelCase API name for the message (REST, MCP) instead of the
+    Python name (library, CLI).
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"]]
+        head = loc[0] if loc else "request"
+        fields = model.model_fields
+        name = head
+        for py_name, info in fields.items():
+            if head in (py_name, info.alias):
+                name = (info.alias or py_name) if api_names else py_name
+        label = ".".join([name, *loc[1:]])
+        inner = err.get("ctx", {}).get("error")
+        if isinstance(inner, InvalidRequest):
+            raise InvalidRequest(f"{label}: {inner.message.split(': ', 1)[-1]}", field=name) from None
+        msg = err["msg"].removeprefix("Value error, ")
+        allowed = err.get("ctx", {}).get("expected")
+        if allowed:
+            msg = f"must be one of {allowed}"
+        shown = err.get("input")
+        if isinstance(shown, str) and len(shown) > 60:
+            shown = shown[:57] + "..."
+        tail = "" if err["type"] == "missing" else f" (got {shown!r})"
+        raise InvalidRequest(f"{label}: {msg}{tail}", field=name) from None

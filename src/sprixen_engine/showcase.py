@@ -1,0 +1,132 @@
+"""The demo gallery written by ``make demo`` / ``sprixen showcase``.
+
+Renders the prompts of ``configs/showcase.toml`` at each listed size, then writes
+``index.html`` (every sprite enlarged with nearest-neighbour, with its interpretation)
+and ``contact_sheet.png``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .config import read_toml
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48]
+
+
+def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> Path:
+    """Render the showcase into ``out_dir``; returns the path of ``index.html``."""
+    from rich.progress import Progress
+
+    spec = read_toml(engine.config.config_dir / "showcase.toml")
+    out = Path(out_dir)
+    (out / "sprites").mkdir(parents=True, exist_ok=True)
+    sizes, variants, seed = spec["sizes"], int(spec.get("variants", 3)), int(spec.get("seed", 0))
+    jobs: list[tuple[str, dict[str, Any]]] = []
+    for p in spec.get("prompt", []):
+        for size in sizes:
+            jobs.append((p["text"], {"prompt": p["text"], "resolution": size, "variant_count": variants}))
+    for p in spec.get("pack", []):
+        jobs.append((p["text"], {"prompt": p["text"], "type": "pack", "pack_items": p["items"],
+                                 "resolution": sizes[0]}))
+    cards: list[dict[str, Any]] = []
+    first_sprite: dict[str, Image.Image] = {}
+    t0 = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("showcase", total=len(jobs) + len(spec.get("variation", [])))
+        for title, req in jobs:
+            result = engine.generate(seed=seed, **req)
+            cards.append(_card(title, req, result, out))
+            first_sprite.setdefault(req["prompt"], result.images[0])
+            progress.advance(task)
+        for v in spec.get("variation", []):
+            ref = first_sprite[v["of"]]
+            result = engine.generate(v["of"], type="variation", reference_image=ref, variant_count=3, seed=seed)
+            cards.append(_card(f"variations of: {v['of']}", {"resolution": f"{ref.width}x{ref.height}"}, result, out))
+            progress.advance(task)
+    elapsed = time.perf_counter() - t0
+    sheet = _contact_sheet([c for c in cards if c["resolution"] == sizes[0] and not c.get("pack")], out)
+    index = out / "index.html"
+    index.write_text(_html(cards, sheet, elapsed))
+    (out / "showcase.json").write_text(json.dumps(cards, indent=2))
+    return index
+
+
+def _card(title: str, req: dict[str, Any], result: Any, out: Path) -> dict[str, Any]:
+    stem = f"{_slug(title)}_{req.get('resolution', 'ref')}"
+    files = []
+    for n, img in enumerate(result.images, start=1):
+        name = f"sprites/{stem}_v{n}.png"
+        img.save(out / name)
+        files.append(name)
+    meta = result.metadata
+    interp = meta.get("interpretation", {})
+    return {"title": title, "resolution": req.get("resolution"), "files": files, "seed": meta["seed"],
+            "subject": interp.get("subject"), "category": interp.get("category"),
+            "archetype": interp.get("archetype"), "confidence": interp.get("subject_confidence"),
+            "matchedBy": interp.get("matched_by"), "styles": meta.get("styles"), "backend": meta["backend"],
+            "ms": meta["timingsMs"]["total"], "pack": bool(meta.get("packItems"))}
+
+
+def _contact_sheet(cards: list[dict[str, Any]], out: Path, *, scale: int = 4, pad: int = 4) -> str:
+    """One PNG with the first variant of every card, enlarged ``scale``× on a checker background."""
+    images = [Image.open(out / c["files"][0]).convert("RGBA") for c in cards]
+    if not images:
+        return ""
+    cell = max(max(i.width, i.height) for i in images) * scale + pad
+    cols = min(8, len(images))
+    rows = -(-len(images) // cols)
+    w, h = cols * cell + pad, rows * cell + pad
+    yy, xx = np.mgrid[0:h, 0:w]
+    checker = np.where(((yy // 8) + (xx // 8)) % 2 == 0, 58, 70).astype(np.uint8)
+    sheet = Image.fromarray(np.dstack([checker, checker, checker + 6, np.full_like(checker, 255)]), "RGBA")
+    for k, img in enumerate(images):
+        big = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+        r, c = divmod(k, cols)
+        x = pad + c * cell + (cell - pad - big.width) // 2
+        y = pad + r * cell + (cell - pad - big.height) // 2
+        sheet.alpha_composite(big, (x, y))
+    sheet.save(out / "contact_sheet.png")
+    return "contact_sheet.png"
+
+
+def _html(cards: list[dict[str, Any]], sheet: str, elapsed: float) -> str:
+    rows = []
+    for c in cards:
+        imgs = "".join(f'<img src="{html.escape(f)}" alt="">' for f in c["files"])
+        conf = f"{c['confidence']:.2f}" if isinstance(c.get("confidence"), (int, float)) else "–"
+        info = (f"{html.escape(str(c['subject']))} · {html.escape(str(c['category']))}"
+                f"{' · ' + html.escape(str(c['archetype'])) if c.get('archetype') else ''} · conf {conf}"
+                f" ({html.escape(str(c['matchedBy']))}) · {c['resolution']} · seed {c['seed']} · {c['ms']:.1f} ms")
+        rows.append(f'<div class="card"><div class="imgs">{imgs}</div><h3>{html.escape(c["title"])}</h3>'
+                    f'<p>{info}</p></div>')
+    sheet_html = f'<h2>Contact sheet</h2><img class="sheet" src="{sheet}" alt="contact sheet">' if sheet else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sprixen-engine showcase</title>
+<style>
+body {{ background:#1d1f27; color:#d8dae3; font:14px/1.4 system-ui, sans-serif; margin:24px; }}
+h1 {{ font-size:22px; }} h3 {{ font-size:14px; margin:8px 0 2px; }} p {{ margin:0; color:#9aa0b4; font-size:12px; }}
+.grid {{ display:grid; grid-template-columns:repeat(auto-fill, minmax(330px, 1fr)); gap:16px; }}
+.card {{ background:#272a35; border-radius:8px; padding:12px; }}
+.imgs {{ display:flex; gap:8px; flex-wrap:wrap; align-items:flex-end; }}
+.imgs img {{ image-rendering:pixelated; width:96px; height:auto;
+  background:repeating-conic-gradient(#3a3d4a 0% 25%, #434757 0% 50%) 0 0/16px 16px; }}
+img.sheet {{ image-rendering:pixelated; max-width:100%; }}
+</style></head><body>
+<h1>sprixen-engine showcase — embedded procedural backend</h1>
+<p>{len(cards)} generations in {elapsed:.2f} s on the CPU, no model weights. Images are enlarged with
+nearest-neighbour; the checkerboard shows transparency.</p>
+<div class="grid">{''.join(rows)}</div>
+{sheet_html}
+</body></html>
+"""

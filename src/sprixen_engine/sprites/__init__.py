@@ -1,0 +1,1 @@
+"""Sprite pipeline: prompt understanding, subject catalogue and generation."""

@@ -1,0 +1,251 @@
+"""The sprite pipeline: prompt → interpretation → backend render → matting → resize → result.
+
+This is the in-process form of ``POST /v1/generations``. The stages are numbered as in
+:func:`generate_sprites`; each variant is rendered from its own seed so it can be
+reproduced alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import secrets
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..backends.base import SpriteBackend, SpriteSpec
+from ..config import EngineConfig, read_toml
+from ..core import palette as palette_kernels
+from ..core.image import as_rgba, to_pil
+from ..core.matting import remove_background
+from ..core.resize import choose_resize_mode, resize
+from ..core.variation import vary_sprite
+from ..requests import GenerationRequest
+from ..results import GenerationResult, SpriteAsset
+from .prompt import PromptInterpretation, parse_prompt
+
+SMOOTH_STYLES = frozenset({"vector", "painterly", "cartoon", "anime"})
+
+
+def art_style_of(interp: PromptInterpretation, request: GenerationRequest, config: EngineConfig) -> str:
+    """``pixel`` | ``vector`` | ``painterly``: prompt words win, then the project lock, then config."""
+    styles = set(interp.styles)
+    if styles & {"painterly"}:
+        return "painterly"
+    if styles & {"vector", "cartoon", "anime"}:
+        return "vector"
+    if styles & {"pixel", "retro", "nes", "snes", "gameboy", "pico8"}:
+        return "pixel"
+    if request.project is not None and request.project.art_style:
+        return request.project.art_style
+    return config.generation.default_art_style
+
+
+def output_size(interp: PromptInterpretation, request: GenerationRequest, config: EngineConfig) -> tuple[int, int]:
+    """``(w, h)``: the request's resolution, else the prompt's "32x32", else the project's, else config."""
+    from ..requests import parse_resolution
+
+    if request.resolution_wh is not None:
+        return request.resolution_wh
+    if interp.size is not None:
+        w, h = interp.size
+        return (min(max(w, 16), 1024), min(max(h, 16), 1024))
+    if request.project is not None and request.project.resolution:
+        return parse_resolution(request.project.resolution)
+    return parse_resolution(config.generation.default_resolution, field="config.default_resolution")
+
+
+def native_size(out_wh: tuple[int, int], *, smooth: bool, config: EngineConfig) -> tuple[int, int]:
+    """``(h, w)`` the backend draws at: the output size divided by the smallest integer that
+    brings its long side under ``max_native_pixel`` (pixel art) or ``max_native_smooth``.
+    """
+    limit = config.generation.max_native_smooth if smooth else config.generation.max_native_pixel
+    w, h = out_wh
+    k = max(1, math.ceil(max(w, h) / limit))
+    return (max(16, round(h / k)), max(16, round(w / k)))
+
+
+def _retro_palette(styles: tuple[str, ...], config: EngineConfig) -> np.ndarray | None:
+    data = read_toml(config.config_dir / "palettes.toml")
+    for style in styles:
+        name = data.get("style_map", {}).get(style)
+        if name:
+            return np.array(data[name]["colors"], np.uint8)
+    return None
+
+
+def _scale_parts(parts: dict[str, np.ndarray], pivots: dict[str, tuple[float, float]],
+                 src_hw: tuple[int, int], dst_hw: tuple[int, int]) -> tuple[dict[str, np.ndarray],
+                                                                            dict[str, tuple[float, float]]]:
+    """Scale part masks (nearest) and pivots from ``src_hw`` to ``dst_hw`` (both ``(h, w)``)."""
+    if src_hw == dst_hw:
+        return parts, pivots
+    sy, sx = dst_hw[0] / src_hw[0], dst_hw[1] / src_hw[1]
+    yi = np.minimum((np.arange(dst_hw[0]) + 0.5) / sy, src_hw[0] - 1).astype(np.intp)
+    xi = np.minimum((np.arange(dst_hw[1]) + 0.5) / sx, src_hw[1] - 1).astype(np.intp)
+    scaled = {k: m[yi][:, xi] for k, m in parts.items()}
+    return scaled, {k: (x * sx, y * sy) for k, (x, y) in pivots.items()}
+
+
+def request_id(request: GenerationRequest, seed: int) -> str:
+    """A stable id ``gen_<12 hex>`` from the request fields and the seed."""
+    fields = request.model_dump(exclude={"reference_image", "seed"}, mode="json")
+    digest = hashlib.sha1(json.dumps([fields, seed], sort_keys=True).encode()).hexdigest()
+    return f"gen_{digest[:12]}"
+
+
+def _split_pack_prompt(prompt: str) -> list[str]:
+    chunks = re.split(r",|;|\band\b|\+|&", prompt)
+    return [c.strip() for c in chunks if len(c.strip()) >= 3]
+
+
+def _postprocess(rgba: np.ndarray, *, request: GenerationRequest, pixel: bool,
+                 retro: np.ndarray | None, reference: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
+    """Style transfer, retro palette and matting on a native-size sprite. Returns steps applied."""
+    steps = []
+    if reference is not None and request.type != "variation":
+        rgba = palette_kernels.transfer_palette(rgba, reference)
+        steps.append("palette_transfer")
+    if retro is not None:
+        rgba = palette_kernels.map_to_palette(rgba, retro)
+        steps.append("retro_palette")
+    if not request.skip_bg_removal:
+        rgba = remove_background(rgba, hard=pixel, no_base=request.no_base)
+        steps.append("background_removal")
+    return rgba, steps
+
+
+def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, config: EngineConfig,
+                     embedder: Any = None) -> GenerationResult:
+    """Run one generation request through ``backend``.
+
+    Stages: 1. interpret the prompt; 2. settle size, style, view, seed; 3. render each variant
+    (or vary the reference sprite, or pack items into a sheet); 4. post-process (palette,
+    matting); 5. resize to the output resolution with the ``pixelPerfect`` kernel; 6. metadata.
+    """
+    t0 = time.perf_counter()
+    # 1. interpret the prompt
+    interp = parse_prompt(request.prompt, embedder=embedder)
+    # 2. settle the parameters
+    seed = request.seed if request.seed is not None else secrets.randbits(32)
+    art_style = art_style_of(interp, request, config)
+    pixel = art_style == "pixel"
+    out_w, out_h = output_size(interp, request, config)
+    nat_h, nat_w = native_size((out_w, out_h), smooth=not pixel, config=config)
+    view = interp.view
+    if request.project is not None and request.project.view_angle and not interp.view_explicit:
+        view = request.project.view_angle
+    styles = tuple(dict.fromkeys((*interp.styles, art_style)))
+    retro = _retro_palette(styles, config)
+    reference = None
+    if request.reference_image is not None:
+        reference = as_rgba(request.reference_image, field="reference_image")
+    if request.type == "variation" and reference is None:
+        from ..errors import invalid
+
+        raise invalid("reference_image", "is required when type is 'variation'", None)
+    base_spec = SpriteSpec(subject=interp.subject, category=interp.category, archetype=interp.archetype,
+                           size=(nat_h, nat_w), style=styles, colors=tuple(c for _, c in interp.colors),
+                           view=view, seed=seed, weapon=interp.weapon, shield=interp.shield)
+    resize_mode = choose_resize_mode(request.pixel_perfect, art_style=art_style, src_hw=(nat_h, nat_w),
+                                     dst_hw=(out_h, out_w))
+    t_parse = time.perf_counter()
+
+    # 3–5. make each variant
+    sprites: list[SpriteAsset] = []
+    pack_items = request.pack_items
+    if request.type == "pack" and not pack_items:
+        pack_items = _split_pack_prompt(request.prompt)
+    for v in range(request.variant_count):
+        vseed = (seed + v) & 0xFFFFFFFF
+        if pack_items:
+            sprites.append(_make_pack(pack_items, base_spec, v, vseed, request, config, embedder=embedder,
+                                      pixel=pixel, retro=retro, reference=reference, resize_mode=resize_mode,
+                                      out_hw=(out_h, out_w)))
+            continue
+        if request.type == "variation":
+            assert reference is not None
+            rgba = vary_sprite(reference, np.random.default_rng(vseed), variant=v)
+            parts, pivots, palette = {}, {}, []
+            src_hw = rgba.shape[:2]
+        else:
+            spec = replace(base_spec, variant=v, seed=vseed)
+            rendered = backend.render(spec)
+            rgba, parts, pivots = rendered.rgba, rendered.parts, rendered.pivots
+            palette = rendered.palette
+            src_hw = (nat_h, nat_w)
+        rgba, steps = _postprocess(rgba, request=request, pixel=pixel, retro=retro, reference=reference)
+        dst_hw = (out_h, out_w) if request.type != "variation" or request.resolution else src_hw
+        if rgba.shape[:2] != dst_hw:
+            rgba = resize(rgba, (dst_hw[1], dst_hw[0]), mode=resize_mode)
+            steps.append(f"resize_{resize_mode}")
+        parts = {k: m & (rgba[..., 3] > 0) for k, m in _scale_parts(parts, pivots, src_hw, dst_hw)[0].items()}
+        pivots = _scale_parts({}, pivots, src_hw, dst_hw)[1]
+        sprites.append(SpriteAsset(image=to_pil(rgba), parts=parts, pivots=pivots, metadata={
+            "variant": v, "seed": vseed, "nativeSize": f"{src_hw[1]}x{src_hw[0]}", "steps": steps,
+            "palette": [list(map(int, c)) for c in palette]}))
+
+    # 6. metadata
+    t_end = time.perf_counter()
+    metadata = {
+        "backend": backend.name, "seed": seed, "prompt": request.prompt, "type": request.type,
+        "resolution": f"{out_w}x{out_h}", "artStyle": art_style, "styles": list(styles), "view": view,
+        "pixelPerfect": request.pixel_perfect, "resizeMode": resize_mode, "noBase": request.no_base,
+        "skipBgRemoval": request.skip_bg_removal, "interpretation": interp.to_metadata(),
+        "project": request.project.model_dump(by_alias=True, exclude_none=True) if request.project else None,
+        "timingsMs": {"interpret": round((t_parse - t0) * 1e3, 3), "total": round((t_end - t0) * 1e3, 3)},
+    }
+    if pack_items:
+        metadata["packItems"] = list(pack_items)
+    return GenerationResult(id=request_id(request, seed), sprites=sprites, metadata=metadata)
+
+
+def _make_pack(items: list[str], base_spec: SpriteSpec, variant: int, vseed: int, request: GenerationRequest,
+               config: EngineConfig, *, embedder: Any, pixel: bool, retro: np.ndarray | None,
+               reference: np.ndarray | None, resize_mode: str, out_hw: tuple[int, int]) -> SpriteAsset:
+    """Render ``items`` at the output cell size and pack them into one sheet (a grid, row-major),
+    with a TexturePacker "JSON hash" atlas (loadable by Phaser's ``load.atlas``)."""
+    from ..backends.procedural import ProceduralSpriteBackend
+
+    backend = ProceduralSpriteBackend(config.config_dir)
+    cell_h, cell_w = out_hw
+    pad = config.generation.pack_padding
+    cols = math.ceil(math.sqrt(len(items)))
+    rows = math.ceil(len(items) / cols)
+    sheet = np.zeros((rows * cell_h + (rows + 1) * pad, cols * cell_w + (cols + 1) * pad, 4), np.uint8)
+    frames: dict[str, Any] = {}
+    subjects = []
+    for i, item in enumerate(items):
+        it = parse_prompt(item, embedder=embedder)
+        spec = replace(base_spec, subject=it.subject, category=it.category, archetype=it.archetype,
+                       colors=tuple(c for _, c in it.colors) or base_spec.colors, variant=variant,
+                       seed=(vseed + 7919 * i) & 0xFFFFFFFF, weapon=it.weapon, shield=it.shield,
+                       view="side" if it.category != "item" else "front")
+        rgba = backend.render(spec).rgba
+        rgba, _ = _postprocess(rgba, request=request, pixel=pixel, retro=retro, reference=reference)
+        if rgba.shape[:2] != out_hw:
+            rgba = resize(rgba, (cell_w, cell_h), mode=resize_mode)
+        r, c = divmod(i, cols)
+        x, y = pad + c * (cell_w + pad), pad + r * (cell_h + pad)
+        sheet[y:y + cell_h, x:x + cell_w] = rgba
+        name = _unique_name(re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_") or f"item{i}", frames)
+        frames[name] = {"frame": {"x": x, "y": y, "w": cell_w, "h": cell_h}, "rotated": False, "trimmed": False,
+                        "spriteSourceSize": {"x": 0, "y": 0, "w": cell_w, "h": cell_h},
+                        "sourceSize": {"w": cell_w, "h": cell_h}, "subject": it.subject}
+        subjects.append(it.subject)
+    atlas = {"frames": frames, "meta": {"app": "sprixen-engine", "version": "1.0", "format": "RGBA8888",
+                                        "size": {"w": sheet.shape[1], "h": sheet.shape[0]}, "scale": "1"}}
+    return SpriteAsset(image=to_pil(sheet), atlas=atlas, metadata={
+        "variant": variant, "seed": vseed, "packSubjects": subjects, "cellSize": f"{cell_w}x{cell_h}"})
+
+
+def _unique_name(name: str, taken: dict[str, Any]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    return candidate
