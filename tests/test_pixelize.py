@@ -19,7 +19,6 @@ from PIL import Image
 from sprixen_engine.core.pixelgrid import Grid, detect_grid, pixelize, pixelize_frames
 from sprixen_engine.errors import InvalidRequest
 
-
 # ---------------------------------------------------------------- fixtures as functions
 
 
@@ -142,3 +141,132 @@ def cell_accuracy(result: np.ndarray, truth: np.ndarray, sprite_mask: np.ndarray
 
 
 # ---------------------------------------------------------------- recovery
+
+# factor (px per cell), sub-pixel shift (px), background (None: transparent with alpha), sprite seed
+CASES = [
+    (30.12, (0.0, 0.0), None, 0),
+    (30.12, (7.3, -4.1), (235, 230, 220), 1),
+    (17.37, (-5.2, 3.3), None, 2),
+    (12.5, (2.5, 3.6), (30, 30, 40), 3),
+    (9.61, (-2.7, -1.3), None, 4),
+    (6.4, (1.5, -1.7), (250, 250, 250), 5),
+]
+
+
+def _case(factor, shift, background, seed, **kw):
+    sprite = make_sprite(seed)
+    image, truth = degrade(sprite, factor=factor, shift=shift, background=background, seed=seed, **kw)
+    return image, truth, np.pad(sprite[:, :, 3] > 0, 2)
+
+
+@pytest.mark.parametrize("factor, shift, background, seed", CASES)
+def test_pixelize_recovers_degraded_sprite(factor, shift, background, seed):
+    image, truth, mask = _case(factor, shift, background, seed)
+    out = pixelize(image)
+    assert out.shape == truth.shape and out.dtype == np.uint8
+    assert cell_accuracy(out, truth, mask) >= 0.95
+    assert set(np.unique(out[:, :, 3])) <= {0, 255}
+
+
+@pytest.mark.parametrize("factor, shift, background, seed", CASES[:3])
+def test_detect_grid_finds_cell_size_and_phase(factor, shift, background, seed):
+    image, truth, _ = _case(factor, shift, background, seed)
+    grid = detect_grid(image)
+    assert isinstance(grid, Grid) and grid.confidence >= 0.5
+    assert (grid.cols, grid.rows) == (truth.shape[1], truth.shape[0])
+    assert abs(grid.cell_w - factor) < 0.005 * factor and abs(grid.cell_h - factor) < 0.005 * factor
+    assert abs(grid.phase_x - shift[0]) < 1.0 and abs(grid.phase_y - shift[1]) < 1.0
+
+
+@pytest.mark.parametrize("extra", [(0, 0), (3, -2), (-6, 5)])
+def test_size_gives_exact_shape(extra):
+    image, truth, mask = _case(*CASES[2])
+    w, h = truth.shape[1] + extra[0], truth.shape[0] + extra[1]
+    out = pixelize(image, size=(w, h))
+    assert out.shape == (h, w, 4)
+    if extra == (0, 0):
+        assert cell_accuracy(out, truth, mask) >= 0.95
+
+
+def test_frames_share_grid_and_palette():
+    sprite = make_sprite(7)
+    frames, truths = [], []
+    for i in range(3):  # the figure walks one cell right per frame
+        moved = np.roll(np.pad(sprite, ((0, 0), (1, 3), (0, 0))), i, axis=1)
+        image, truth = degrade(moved, factor=15.3, shift=(2.2, -3.1), seed=10 + i)
+        frames.append(image)
+        truths.append(truth)
+    frames.append(np.zeros_like(frames[0]))  # an empty frame gets the same grid
+    outs = pixelize_frames(frames)
+    assert len(outs) == 4 and {o.shape for o in outs} == {truths[0].shape}
+    assert not outs[3][:, :, 3].any()
+    for out, truth in zip(outs, truths):
+        assert cell_accuracy(out, truth) >= 0.95
+    # one palette: each true colour comes out as one and the same colour in every frame
+    seen: dict[tuple, set] = {}
+    for out, truth in zip(outs, truths):
+        both = (out[:, :, 3] > 0) & (truth[:, :, 3] > 0)
+        for t, o in zip(map(tuple, truth[both][:, :3]), map(tuple, out[both][:, :3])):
+            seen.setdefault(t, set()).add(o)
+    assert sum(len(v) for v in seen.values()) <= len(seen) + 1  # allow one stray cell
+
+
+def test_cell_override():
+    image, truth, mask = _case(*CASES[4])
+    out = pixelize(image, cell=(9.61, 9.61))
+    assert out.shape == truth.shape and cell_accuracy(out, truth, mask) >= 0.95
+    # an image without a visible grid: the cell size alone decides the layout
+    ramp = np.dstack([np.tile(np.linspace(0, 255, 300, dtype=np.uint8), (200, 1))] * 3)
+    flat = pixelize(ramp, cell=(12.5, 10.0))
+    assert flat.shape == (20, 24, 4)
+    assert np.all(np.diff(flat[0, :, 0].astype(int)) >= 0)
+
+
+@pytest.mark.parametrize("seed, size", [(0, (24, 32)), (1, (16, 16)), (2, (48, 40)), (3, (64, 64)), (4, (128, 96))])
+@pytest.mark.parametrize("opaque", [False, True])
+def test_true_resolution_input_is_unchanged(seed, size, opaque):
+    sprite = make_sprite(seed, size=size)
+    if opaque:
+        sprite[sprite[:, :, 3] == 0] = (255, 255, 255, 255)
+    assert detect_grid(sprite).is_identity
+    assert np.array_equal(pixelize(sprite), sprite)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 5])
+def test_clean_integer_upscale_comes_back_exactly(factor):
+    sprite = make_sprite(factor)
+    big = np.repeat(np.repeat(sprite, factor, axis=0), factor, axis=1)
+    assert np.array_equal(pixelize(big), sprite)
+
+
+def test_colors_limits_palette():
+    image, _, _ = _case(*CASES[0])
+    out = pixelize(image, colors=4)
+    opaque = out[out[:, :, 3] > 0][:, :3]
+    assert len(np.unique(opaque, axis=0)) <= 4
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"image": np.zeros((8, 8, 4), np.float32)}, "image"),
+    ({"image": np.zeros((8, 8, 5), np.uint8)}, "image"),
+    ({"size": (0, 10)}, "size"),
+    ({"size": (10.5, 3)}, "size"),
+    ({"size": (500, 10)}, "size"),
+    ({"cell": (0.5, 3)}, "cell"),
+    ({"cell": "big"}, "cell"),
+    ({"colors": 0}, "colors"),
+    ({"colors": 300}, "colors"),
+    ({"colors": True}, "colors"),
+])
+def test_bad_input_names_the_field(kwargs, field):
+    args = {"image": make_sprite(0)} | kwargs
+    with pytest.raises(InvalidRequest, match=f"^{field}:") as info:
+        pixelize(args.pop("image"), **args)
+    assert info.value.field == field
+
+
+def test_bad_frames_name_the_field():
+    with pytest.raises(InvalidRequest, match="^frames:"):
+        pixelize_frames([make_sprite(0), make_sprite(0, size=(16, 16))])
+    with pytest.raises(InvalidRequest, match="^frames:"):
+        pixelize_frames([])

@@ -35,6 +35,7 @@ class Engine:
         self.config = config if isinstance(config, EngineConfig) else load_config(config)
         self._backends: dict[str, SpriteBackend] = {}
         self._device = None
+        self._lazy_embedder = None
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -112,9 +113,11 @@ class Engine:
         return result
 
     def _embedder(self):
-        from .sprites.embedder import load_embedder
+        if self._lazy_embedder is None:
+            from .sprites.embedder import LazyEmbedder
 
-        return load_embedder()
+            self._lazy_embedder = LazyEmbedder()
+        return self._lazy_embedder
 
     def generate_batch(self, requests: Iterable[Mapping[str, Any] | GenerationRequest], *,
                        on_result: Callable[[int, GenerationResult | SprixenError], None] | None = None,

@@ -8,22 +8,26 @@ one output pixel per cell.
 
 Grid detection, per axis
 ------------------------
-1. Edge profile: the sum over rows (columns) and channels of ``|I[x+1] - I[x]|``, after
-   subtracting the image's noise level, so that only real colour edges count. Cell edges
-   add up to peaks at ``phase + k * cell``; noise, JPEG blocks and flat cells do not.
-2. Period: the strongest peak of the profile's autocorrelation (a lag at which the edge
-   pattern repeats), preferring a divisor lag when it repeats just as well.
-3. Sub-pixel refinement: the period that maximises the profile's Fourier energy at the
-   fundamental and its harmonics, searched finely around step 2; the phase is the argument
-   of the fundamental coefficient (a least-squares fit of a comb to the edges).
-4. Confidence: how much more edge energy sits on the comb's teeth than between them.
-   Below :data:`MIN_CONFIDENCE` the axis is taken to be true resolution (cell 1).
+1. Edge profile: the sum over rows (columns) and channels of ``|I[x+1] - I[x]|``, taken on
+   an image smoothed along the edges and with each difference reduced by the noise level,
+   so cell edges add up to peaks at ``phase + k * cell`` and noise and JPEG blocks drop out.
+2. Coarse period: the first autocorrelation peak of the profile that reaches 30 % of the
+   strongest (whole pixels).
+3. Sub-pixel period: the frequency within 0.75 px of it with the most Fourier energy at the
+   fundamental and harmonics. The phase is the argument of the fundamental's coefficient
+   (the least-squares fit of a comb to the edges).
+4. Confidence: a dominant spectral line (noisy images) or all edge energy on the comb
+   (clean upscales). Both axes must pass :data:`MIN_CONFIDENCE`, else the image is taken to
+   be true resolution (cell 1). Cells are square in nearly all pixel art, so an axis with a
+   weak fit, or with a multiple of the other axis' period, is re-fitted near that period.
+
+Detection and sampling are vectorised: about 15-25 ms for a 1024x1024 image on one core.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -32,8 +36,11 @@ from ..errors import invalid
 from . import palette as pal
 from .image import as_rgba
 
-#: Below this comb contrast an axis has no detectable grid (it is taken as true resolution).
-MIN_CONFIDENCE = 0.35
+#: Below this confidence an axis has no detectable grid (it is taken as true resolution).
+MIN_CONFIDENCE = 0.5
+#: Spectral prominence (fundamental power / median power) that gives confidence 0.5. Random
+#: periodicity in true-resolution sprites stays below ~30; real grids give 30 to thousands.
+PROMINENCE_HALF = 40.0
 #: Smallest cell size (pixels) that detection looks for.
 MIN_CELL = 2.0
 #: Fewest cells per axis that detection looks for.
@@ -47,7 +54,7 @@ class Grid:
     Output column ``j`` covers ``x`` in ``[phase_x + j * cell_w, phase_x + (j + 1) * cell_w)``
     in pixel-edge coordinates (pixel ``i`` spans ``[i, i + 1)``); rows likewise. ``phase_x``
     may be negative when column 0 starts outside the image. ``confidence`` (0..1) is the
-    weaker axis' comb contrast; 1.0 for a grid that was given rather than detected.
+    weaker axis' detection confidence; 1.0 when the cell size was given.
     """
 
     cell_w: float
@@ -106,18 +113,18 @@ def pixelize(image: np.ndarray, *, colors: int | None = None, size: tuple[int, i
         Palette size (1-256). ``None`` detects it: cell colours closer than
         :data:`~sprixen_engine.core.palette.MERGE_DELTA_E` (Lab) are merged.
     size : (w, h), optional
-        Exact output size in cells. When the detected grid has about that many cells
-        (within 20 %) its cell size and phase are kept and the ``w x h`` window of cells
-        nearest the image centre is taken; otherwise the image is divided evenly into
-        ``w x h`` cells.
+        Exact output size in cells. Detection then only looks for cell sizes between 0.8x
+        and 1.25x ``W / w`` (``H / h``); the cell size and phase it finds are kept and the
+        ``w x h`` cells nearest the image centre are taken. Where it finds nothing, the image
+        is divided evenly into ``w x h`` cells.
     cell : (cell_w, cell_h) floats, optional
         Cell size in pixels, for images whose grid cannot be detected; the phase is still fitted.
 
     Returns
     -------
     (rows, cols, 4) uint8 ndarray
-        Each cell's colour is the per-channel median of its inner region (the central 60 %,
-        away from blurred edges), snapped to the palette. A cell is opaque (alpha 255) when
+        Each cell's colour is the per-channel median of up to 5x5 samples from its inner region
+        (the central 60 %, away from blurred edges), snapped to the palette. A cell is opaque (alpha 255) when
         most of its inner pixels have alpha >= 128, else fully transparent. An input that is
         already true resolution comes back unchanged (unless ``colors`` asks for fewer colours).
 
@@ -142,7 +149,8 @@ def pixelize_frames(frames: Sequence[np.ndarray], *, colors: int | None = None,
     -------
     list of (rows, cols, 4) uint8 ndarrays, all the same shape.
     """
-    if isinstance(frames, np.ndarray) and frames.ndim == 3 or not len(frames):
+    if (not isinstance(frames, (list, tuple, np.ndarray)) or len(frames) == 0
+            or isinstance(frames, np.ndarray) and frames.ndim != 4):
         raise invalid("frames", "must be a non-empty sequence of images", type(frames).__name__)
     rgbas = [as_rgba(f, field="image" if len(frames) == 1 else f"frames[{i}]") for i, f in enumerate(frames)]
     shapes = {f.shape for f in rgbas}
@@ -154,9 +162,12 @@ def pixelize_frames(frames: Sequence[np.ndarray], *, colors: int | None = None,
     _check_size_cell(rgbas[0].shape[:2], size, cell)
 
     grid = _detect(rgbas, size, cell)
-    if grid.is_identity and colors is None:
-        return [f.copy() for f in rgbas]
-    cells = [_sample_cells(f, grid) for f in rgbas]
+    if grid.is_identity:
+        cells = [f.copy() for f in rgbas]
+        if colors is None:
+            return cells
+    else:
+        cells = [_sample_cells(f, grid) for f in rgbas]
     joint = np.concatenate(cells, axis=1)
     if colors is None:
         palette = pal.merge_palette(joint)
@@ -191,27 +202,57 @@ def _check_size_cell(hw: tuple[int, int], size: object, cell: object) -> None:
 def _detect(rgbas: list[np.ndarray], size: tuple[int, int] | None,
             cell: tuple[float, float] | None) -> Grid:
     h, w = rgbas[0].shape[:2]
-    profile_x = sum(_edge_profile(f, axis=1) for f in rgbas)
-    profile_y = sum(_edge_profile(f, axis=0) for f in rgbas)
-    ax = _fit_axis(profile_x, w, count=None if size is None else size[0], cell=None if cell is None else cell[0])
-    ay = _fit_axis(profile_y, h, count=None if size is None else size[1], cell=None if cell is None else cell[1])
+    lengths = (w, h)
+    profiles = [sum(_edge_profile(f, axis=axis) for f in rgbas) for axis in (1, 0)]
+    counts = (None, None) if size is None else tuple(size)
+    if cell is not None:
+        fits = [(float(cell[i]), 1.0) for i in (0, 1)]
+    else:
+        fits = [_find_period(profiles[i], lengths[i], counts[i]) for i in (0, 1)]
+    # With a wanted size, any fit near the expected cell size beats an even split.
+    need = MIN_CONFIDENCE if size is None else 0.0
+    accepted = [period is not None and confidence >= need for period, confidence in fits]
+    if size is None and cell is None:
+        # Cells are square in nearly all pixel art: an axis whose fit is weak, or much coarser
+        # than the other's (a multiple of the period), is re-fitted near the other's period.
+        for i, j in ((0, 1), (1, 0)):
+            (pi, ci), (pj, cj) = fits[i], fits[j]
+            if cj >= MIN_CONFIDENCE and pj * MIN_CELLS <= lengths[i] and (ci < MIN_CONFIDENCE or pi > 1.2 * pj):
+                refit = _fit_near(profiles[i], pj)
+                if ci < MIN_CONFIDENCE or refit[1] >= MIN_CONFIDENCE:
+                    fits[i], accepted[i] = refit, True
+        if not all(accepted):  # a grid along one axis only is a coincidence
+            accepted = [False, False]
+    axes = []
+    for i in (0, 1):
+        period, confidence = fits[i]
+        if accepted[i]:
+            axes.append(_window(lengths[i], period, _phase(profiles[i], period), counts[i], confidence))
+        else:
+            period = 1.0 if counts[i] is None else lengths[i] / counts[i]
+            axes.append(_window(lengths[i], period, 0.0, counts[i], confidence))
+    ax, ay = axes
     return Grid(ax.cell, ay.cell, ax.phase, ay.phase, ax.count, ay.count, min(ax.confidence, ay.confidence))
 
 
 def _edge_profile(rgba: np.ndarray, *, axis: int) -> np.ndarray:
     """Edge strength at each inner pixel boundary along ``axis`` (1: x, 0: y).
 
-    Element ``i`` is the boundary at edge coordinate ``i + 1``. Each channel's difference is
-    reduced by the image's noise level (from a sample of rows), so only real edges remain.
+    Element ``i`` is the boundary at edge coordinate ``i + 1``. The image is first smoothed
+    along the edges (a 7-pixel box across ``axis``), which lowers noise without touching the
+    edges that count; then every difference is reduced by twice the median RGB difference
+    plus one, so noise and JPEG block steps drop out and only colour edges remain.
     """
-    h, w = rgba.shape[:2]
     if rgba.shape[axis] < 2:
         return np.zeros(0)
     if axis == 1:
-        diff = cv2.absdiff(rgba[:, 1:], rgba[:, :-1]).reshape(h, -1)
+        smooth = cv2.blur(rgba, (1, 7))
+        diff = cv2.absdiff(smooth[:, 1:], smooth[:, :-1])
     else:
-        diff = cv2.absdiff(rgba[1:], rgba[:-1]).reshape(h - 1, -1)
-    sample = diff[:: max(1, diff.shape[0] // 64)].ravel()
+        smooth = cv2.blur(rgba, (7, 1))
+        diff = cv2.absdiff(smooth[1:], smooth[:-1])
+    diff = diff.reshape(diff.shape[0], -1)
+    sample = diff[:: max(1, diff.shape[0] // 16)].reshape(-1, 4)[:, :3].ravel()
     noise = float(np.partition(sample, sample.size // 2)[sample.size // 2])
     diff = cv2.subtract(diff, 2 * noise + 1)
     if axis == 1:
@@ -219,90 +260,91 @@ def _edge_profile(rgba: np.ndarray, *, axis: int) -> np.ndarray:
     return cv2.reduce(diff, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
 
 
-def _fit_axis(profile: np.ndarray, length: int, *, count: int | None, cell: float | None) -> _Axis:
-    """Cell size, phase and cell count along one axis of ``length`` pixels."""
-    if cell is not None:
-        period, confidence = float(cell), 1.0
-    else:
-        lo, hi = MIN_CELL, length / MIN_CELLS
-        if count is not None:
-            lo, hi = max(lo, 0.8 * length / count), min(hi, 1.25 * length / count)
-        period = _coarse_period(profile, lo, hi) if lo < hi else None
-        if period is not None:
-            period = _refine_period(profile, period)
-        confidence = 0.0 if period is None else _comb_contrast(profile, period, _phase(profile, period))
-    if cell is None and confidence < MIN_CONFIDENCE:
-        period = 1.0 if count is None else length / count
-        return _window(length, period, 0.0, count, confidence)
-    return _window(length, period, _phase(profile, period), count, confidence)
+def _find_period(profile: np.ndarray, length: int, count: int | None) -> tuple[float | None, float]:
+    """``(period, confidence)`` of the grid along one axis; ``(None, 0.0)`` when there is none.
+
+    The search covers cells of :data:`MIN_CELL` px up to ``length / MIN_CELLS``, or 0.8x-1.25x
+    ``length / count`` when the wanted cell count is known.
+    """
+    lo, hi = MIN_CELL, length / MIN_CELLS
+    if count is not None:
+        lo, hi = max(lo, 0.8 * length / count), min(hi, 1.25 * length / count)
+    coarse = _coarse_period(profile, lo, hi) if lo <= hi else None
+    if coarse is None:
+        return None, 0.0
+    return _fit_near(profile, coarse)
 
 
 def _coarse_period(profile: np.ndarray, lo: float, hi: float) -> float | None:
-    """Integer-precision period from the autocorrelation peak in ``[lo, hi]``, or ``None``."""
+    """Whole-pixel lag at which the profile repeats, or ``None``.
+
+    The first peak of the autocorrelation in ``[lo, hi]`` that reaches 30 % of the strongest:
+    multiples of the period repeat about as well as the period itself, sometimes better when a
+    few strong edges (the silhouette) happen to sit a multiple apart.
+    """
     p = profile - profile.mean()
     n = len(p)
     spec = np.fft.rfft(p, 2 * n)
-    acf = np.fft.irfft(spec * spec.conj())[:n]
-    if acf[0] <= 0:
-        return None
-    lags = np.arange(int(np.ceil(lo)), min(int(hi), n - 1) + 1)
-    lags = lags[(lags >= 1) & (lags < n - 1)]
+    acf = np.fft.irfft(np.abs(spec) ** 2)[:n]
+    lags = np.arange(max(1, int(np.ceil(lo))), min(int(hi), n - 2) + 1)
     if not len(lags):
         return None
     peaks = lags[(acf[lags] >= acf[lags - 1]) & (acf[lags] >= acf[lags + 1]) & (acf[lags] > 0)]
     if not len(peaks):
         return None
-    best = int(peaks[np.argmax(acf[peaks])])
-    for d in (4, 3, 2):  # a divisor lag that repeats nearly as well is the real period
-        near = peaks[np.abs(peaks - best / d) <= max(1.0, 0.03 * best / d)]
-        if len(near) and acf[near].max() >= 0.6 * acf[best]:
-            best = int(near[np.argmax(acf[near])])
-            break
-    return float(best)
+    return float(peaks[np.argmax(acf[peaks] >= 0.3 * acf[peaks].max())])
 
 
-def _harmonic_energy(profile: np.ndarray, periods: np.ndarray) -> np.ndarray:
-    """Fourier energy of ``profile`` at ``1/p`` and its harmonics below 0.4 cycles/px, per period."""
-    nz = np.flatnonzero(profile)
-    x, v = nz + 1.0, profile[nz]
-    m_max = max(1, int(0.4 * periods.min()))
-    m = np.arange(1, min(m_max, 4) + 1)
-    phase = (2 * np.pi) * x[None, None, :] * (m[None, :, None] / periods[:, None, None])
-    re = (np.cos(phase) * v).sum(axis=2)
-    im = (np.sin(phase) * v).sum(axis=2)
-    return (re**2 + im**2).sum(axis=1)
+def _fit_near(profile: np.ndarray, guess: float) -> tuple[float, float]:
+    """Sub-pixel ``(period, confidence)`` within 0.75 px of ``guess``.
+
+    Two things certify a grid. In a noisy image, a dominant spectral line: the prominence
+    ``r`` (power at the fundamental over the median power of the spectrum) gives
+    ``r / (r + PROMINENCE_HALF)``. In a clean image, every edge on the comb: when more than
+    90 % of the edge energy lies within 0.75 px of the teeth, confidence rises linearly to 1.0
+    at 100 %. The larger of the two counts.
+    """
+    period, prominence = _refine_period(profile, guess)
+    x = np.arange(1, len(profile) + 1)
+    d = np.abs((x - _phase(profile, period) + period / 2) % period - period / 2)
+    total = profile.sum()
+    purity = profile[d <= 0.75].sum() / total if total > 0 else 0.0
+    return period, max(prominence / (prominence + PROMINENCE_HALF), float(np.clip((purity - 0.9) / 0.1, 0, 1)))
 
 
-def _refine_period(profile: np.ndarray, period: float) -> float:
-    """Sub-pixel period: maximise the harmonic energy in two progressively finer scans."""
-    span = max(0.6, 0.03 * period)
-    for _ in range(2):
-        candidates = period + np.linspace(-span, span, 25)
-        candidates = candidates[candidates >= 1.5]
-        period = float(candidates[np.argmax(_harmonic_energy(profile, candidates))])
-        span = span / 10
-    return period
+def _refine_period(profile: np.ndarray, guess: float) -> tuple[float, float]:
+    """Sub-pixel period within 0.75 px of ``guess``, and its spectral prominence.
+
+    The frequency with the most Fourier energy summed over itself and its harmonics (up to 4,
+    below 0.45 cycles/px), on a 32x zero-padded FFT grid with parabolic interpolation. The
+    prominence is the power at that frequency over the median power of all frequencies
+    above three cycles per profile length.
+    """
+    p = profile - profile.mean()
+    size = 1 << (32 * len(p) - 1).bit_length()
+    power = np.abs(np.fft.rfft(p, size)) ** 2
+    harmonics = int(np.clip(0.45 * guess, 1, 4))
+    bins = np.arange(int(size / (guess + 0.75)), int(np.ceil(size / max(guess - 0.75, 1.5))) + 1)
+    bins = bins[(bins >= 1) & (bins * harmonics < len(power))]
+    if not len(bins):
+        return guess, 0.0
+    score = sum(power[bins * m] for m in range(1, harmonics + 1))
+    k = int(np.argmax(score))
+    shift = 0.0
+    if 0 < k < len(bins) - 1:
+        left, mid, right = score[k - 1: k + 2]
+        if left - 2 * mid + right < 0:
+            shift = 0.5 * (left - right) / (left - 2 * mid + right)
+    floor = np.median(power[3 * size // len(p):]) + 1e-12
+    return float(size / (bins[k] + shift)), float(power[bins[k]] / floor)
 
 
 def _phase(profile: np.ndarray, period: float) -> float:
     """Edge position of the comb with ``period`` that best fits the profile, in ``[0, period)``."""
     x = np.arange(1, len(profile) + 1)
     angle = (2 * np.pi / period) * x
-    coef = complex((profile * np.cos(angle)).sum(), (profile * np.sin(angle)).sum())
+    coef = complex(profile @ np.cos(angle), profile @ np.sin(angle))
     return float((np.angle(coef) / (2 * np.pi) * period) % period)
-
-
-def _comb_contrast(profile: np.ndarray, period: float, phase: float) -> float:
-    """0..1: share of edge energy on the comb's teeth, above what a comb-free profile would give."""
-    total = profile.sum()
-    if total <= 0:
-        return 0.0
-    x = np.arange(1, len(profile) + 1)
-    d = np.abs((x - phase + period / 2) % period - period / 2)
-    width = min(period / 4, 1.5)
-    on = profile[d <= width].sum() / total
-    chance = min(1.0, (2 * np.floor(width) + 1) / period)
-    return float(max(0.0, (on - chance) / (1 - chance))) if chance < 1 else 0.0
 
 
 def _window(length: int, period: float, phase: float, count: int | None, confidence: float) -> _Axis:
@@ -321,9 +363,12 @@ def _window(length: int, period: float, phase: float, count: int | None, confide
 
 
 def _sample_positions(start: float, period: float, count: int, length: int) -> tuple[np.ndarray, int]:
-    """Pixel indices of ``m`` samples across the inner 60 % of each cell: ``(count * m,)`` and ``m``."""
+    """Pixel indices of ``m`` (odd, at most 5) samples spread over the inner 60 % of each cell.
+
+    Returns the ``(count * m,)`` indices and ``m``.
+    """
     half = 0.3 * period
-    m = int(np.clip(round(2 * half), 1, 8))
+    m = min(5, int(round(2 * half)) | 1)
     centres = start + (np.arange(count) + 0.5) * period
     offsets = (np.arange(m) + 0.5) / m * 2 * half - half
     pos = np.floor(centres[:, None] + offsets[None, :]).astype(np.int64)
@@ -331,21 +376,25 @@ def _sample_positions(start: float, period: float, count: int, length: int) -> t
 
 
 def _sample_cells(rgba: np.ndarray, grid: Grid) -> np.ndarray:
-    """Robust colour of every cell: ``(rows, cols, 4)`` uint8 (see :func:`pixelize`)."""
+    """Robust colour of every cell: ``(rows, cols, 4)`` uint8 (see :func:`pixelize`).
+
+    The per-channel median of the opaque samples of each cell whose samples are mostly opaque.
+    """
     h, w = rgba.shape[:2]
     ys, my = _sample_positions(grid.phase_y, grid.cell_h, grid.rows, h)
     xs, mx = _sample_positions(grid.phase_x, grid.cell_w, grid.cols, w)
-    s = rgba[ys[:, None], xs[None, :]].reshape(grid.rows, my, grid.cols, mx, 4)
-    s = s.transpose(0, 2, 1, 3, 4).reshape(grid.rows, grid.cols, my * mx, 4)
-    opaque = s[:, :, :, 3] >= 128
-    n_opaque = opaque.sum(axis=2)
-    rgb = np.where(opaque[..., None], s[:, :, :, :3].astype(np.int16), np.int16(999))
-    rgb.sort(axis=2)
-    lo = np.maximum(n_opaque - 1, 0) // 2
-    hi = n_opaque // 2
-    take = lambda k: np.take_along_axis(rgb, np.minimum(k, rgb.shape[2] - 1)[:, :, None, None], axis=2)[:, :, 0]
+    n = my * mx
+    s = rgba[ys][:, xs].reshape(grid.rows, my, grid.cols, mx, 4)
+    s = s.transpose(0, 2, 1, 3, 4).reshape(grid.rows, grid.cols, n, 4)
+    n_opaque = (s[:, :, :, 3] >= 128).sum(axis=2)
     out = np.zeros((grid.rows, grid.cols, 4), np.uint8)
-    keep = n_opaque * 2 > my * mx
-    out[keep, :3] = ((take(lo) + take(hi) + 1) // 2)[keep]
-    out[keep, 3] = 255
+    full = n_opaque == n
+    out[full, :3] = np.partition(s[full, :, :3], n // 2, axis=1)[:, n // 2]
+    mixed = (n_opaque * 2 > n) & ~full
+    if mixed.any():  # the lower median of the opaque samples: transparent ones sort last
+        part = s[mixed]
+        rgb = np.where(part[:, :, 3:] >= 128, part[:, :, :3].astype(np.int16), np.int16(999))
+        rgb.sort(axis=1)
+        out[mixed, :3] = np.take_along_axis(rgb, ((n_opaque[mixed] - 1) // 2)[:, None, None], axis=1)[:, 0]
+    out[full | mixed, 3] = 255
     return out

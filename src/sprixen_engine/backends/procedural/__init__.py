@@ -47,9 +47,10 @@ class ProceduralSpriteBackend:
     name = "procedural"
 
     def __init__(self, config_dir: Path | None = None) -> None:
-        from ...sprites.catalogue import default_config_dir, load_catalogue
+        from ...config import config_dir as default_dir
+        from ...sprites.catalogue import load_catalogue
 
-        self.catalogue = load_catalogue(config_dir or default_config_dir())
+        self.catalogue = load_catalogue(config_dir or default_dir())
 
     def render(self, spec: SpriteSpec) -> RenderedSprite:
         subject = self.catalogue[spec.subject]

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import cv2
 import numpy as np
 
 from ..base import RenderedSprite, SpriteSpec
-from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas
-from .palettes import materials, resolve_colors
+from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas, _dilate4, _erode4
+from .palettes import resolve_colors, style_contrast
 
 Pt = tuple[float, float]
 
@@ -51,7 +53,16 @@ def look_colors(spec: SpriteSpec, look: Mapping, rng: np.random.Generator,
 
 
 def make_materials(colors: Mapping[str, RGB], styles: Sequence[str]) -> dict[str, Material]:
-    return materials(colors, styles)
+    """:func:`~.palettes.materials` with a cache (ramps are pure functions of colour and style)."""
+    return {k: _material(tuple(v), tuple(styles), k in _GLOSSY) for k, v in colors.items()}
+
+
+_GLOSSY = ("metal", "steel", "gold", "gem", "glass", "blade")
+
+
+@lru_cache(maxsize=4096)
+def _material(rgb: RGB, styles: tuple[str, ...], glossy: bool) -> Material:
+    return Material.from_base(rgb, contrast=style_contrast(styles), glossy=glossy)
 
 
 def darker(mat: Material) -> Material:
@@ -114,14 +125,22 @@ class Figure:
                 min_px: float = 0.5, **kw) -> None:
         self.ops.append(_Op("capsule", part, (p0, p1, r0, r0 if r1 is None else r1, min_px), kw, mat))
 
-    def poly(self, part: str, pts: Sequence[Pt], mat: Material, **kw) -> None:
-        self.ops.append(_Op("poly", part, (list(pts),), kw, mat))
+    def poly(self, part: str, pts: Sequence[Pt], mat: Material, *, sphere: tuple[Pt, Pt] | None = None,
+             **kw) -> None:
+        """A polygon; ``sphere=(center, radii)`` (units) lights it like that ellipsoid instead of ``shading``."""
+        self.ops.append(_Op("poly", part, (list(pts), sphere), kw, mat))
 
     def tube(self, part: str | Callable, pts: Sequence[Pt], radii: Sequence[float] | float, mat: Material,
-             *, min_px: float = 0.5, **kw) -> None:
-        """A sphere-swept spine; ``part`` may be a callable ``(TubeInfo) -> {part: mask}`` to split it."""
+             *, min_px: float = 0.5, post: Callable | None = None, **kw) -> None:
+        """A sphere-swept spine.
+
+        ``part`` may be a callable ``(TubeInfo) -> [(part, mask, material or None), ...]`` that
+        splits the tube into parts / colours (e.g. a white tail tip, head/body/tail of a snake).
+        ``post(canvas, info, fit)`` runs right after the tube is painted (patterns, scales).
+        """
         r = np.broadcast_to(np.asarray(radii, float), (len(pts),)).copy()
-        self.ops.append(_Op("tube", part if isinstance(part, str) else "", (list(pts), r, min_px, part), kw, mat))
+        self.ops.append(_Op("tube", part if isinstance(part, str) else "", (list(pts), r, min_px, part, post), kw,
+                            mat))
 
     def custom(self, fn: Callable[[PartCanvas, Fit], None], box: tuple[float, float, float, float] | None = None
                ) -> None:
@@ -135,6 +154,15 @@ class Figure:
 
     # ------------------------------------------------------------------ geometry
     def bbox(self) -> tuple[float, float, float, float]:
+        key = (len(self.ops), len(self.extra_box))
+        cached = getattr(self, "_bbox_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        out = self._bbox()
+        self._bbox_cache = (key, out)
+        return out
+
+    def _bbox(self) -> tuple[float, float, float, float]:
         xs0, ys0, xs1, ys1 = [], [], [], []
         for op in self.ops:
             if op.kind == "ellipse":
@@ -185,22 +213,231 @@ class Figure:
             kw = op.kw
             if op.kind == "ellipse":
                 c, (rx, ry), ang, mn = op.args
-                cv.ellipse(op.part, fit.p(c), (fit.r(rx, mn), fit.r(ry, mn)), op.mat, angle=ang, **kw)
+                ellipse_fast(cv, op.part, fit.p(c), (fit.r(rx, mn), fit.r(ry, mn)), op.mat, angle=ang, **kw)
             elif op.kind == "capsule":
                 p0, p1, r0, r1, mn = op.args
-                cv.capsule(op.part, fit.p(p0), fit.p(p1), fit.r(r0, mn), op.mat, r1=fit.r(r1, mn), **kw)
+                capsule_fast(cv, op.part, fit.p(p0), fit.p(p1), fit.r(r0, mn), fit.r(r1, mn), op.mat, **kw)
             elif op.kind == "poly":
-                cv.polygon(op.part, [fit.p(p) for p in op.args[0]], op.mat, **kw)
+                pts, sph = op.args
+                if sph is not None:
+                    sph = (fit.p(sph[0]), (sph[1][0] * fit.s, sph[1][1] * fit.s))
+                poly_fast(cv, op.part, [fit.p(p) for p in pts], op.mat, sphere=sph, **kw)
             elif op.kind == "tube":
-                pts, r, mn, splitter = op.args
-                ppx = [fit.p(p) for p in pts]
+                pts, r, mn, splitter, post = op.args
+                ppx = np.array([fit.p(p) for p in pts])
                 rpx = np.maximum(r * fit.s, mn)
+                # no need for segments much shorter than ~2.5 px: thin the samples out
+                length = float(np.hypot(*(ppx[1:] - ppx[:-1]).T).sum())
+                want = max(4, int(length / 2.5) + 1)
+                if len(ppx) > want:
+                    keep = np.unique(np.round(np.linspace(0, len(ppx) - 1, want)).astype(int))
+                    ppx, rpx = ppx[keep], rpx[keep]
                 info = tube_info(cv.h, cv.w, ppx, rpx)
                 paint_tube(cv, info, op.part if isinstance(splitter, str) else splitter, op.mat, **kw)
+                if post is not None:
+                    post(cv, info, fit)
                 tubes[op.part or f"tube{len(tubes)}"] = info
             elif op.kind == "custom":
                 op.args[0](cv, fit)
         return tubes
+
+
+def disc(cv: PartCanvas, c: Pt, rx: float, ry: float | None = None, angle: float = 0.0) -> np.ndarray:
+    """An ellipse mask (pixel coordinates) that stays round when small.
+
+    ``cv2`` rasterises ellipses of 1–3 px radius as diamonds/plus signs; small ones are
+    tested at pixel centres with a slightly inflated radius instead.
+    """
+    ry = rx if ry is None else ry
+    if min(rx, ry) >= 3.0 and angle == 0.0 or min(rx, ry) >= 4.0:
+        return cv.ellipse_mask(c, (rx, ry), angle)
+    x, y = c
+    x0, x1 = max(0, int(np.floor(x - rx - 1))), min(cv.w, int(np.ceil(x + rx + 1)))
+    y0, y1 = max(0, int(np.floor(y - ry - 1))), min(cv.h, int(np.ceil(y + ry + 1)))
+    m = np.zeros((cv.h, cv.w), bool)
+    if x1 <= x0 or y1 <= y0:
+        return m
+    xx, yy = _grid(x0, x1, y0, y1)
+    dx, dy = xx - x, yy - y
+    if angle:
+        a = np.radians(angle)
+        dx, dy = dx * np.cos(a) + dy * np.sin(a), -dx * np.sin(a) + dy * np.cos(a)
+    ax, ay = max(rx, 0.5) + 0.3, max(ry, 0.5) + 0.3
+    m[y0:y1, x0:x1] = (dx / ax) ** 2 + (dy / ay) ** 2 <= 1.0
+    if not m.any():
+        xi, yi = int(np.floor(x)), int(np.floor(y))
+        if 0 <= xi < cv.w and 0 <= yi < cv.h:
+            m[yi, xi] = True
+    return m
+
+
+def ellipse_px(cv: PartCanvas, c: Pt, radii: Pt, angle: float = 0.0) -> np.ndarray:
+    """:func:`disc` with ``cv.ellipse_mask``'s signature (pixel coordinates)."""
+    return disc(cv, c, radii[0], radii[1], angle)
+
+
+Box = tuple[int, int, int, int]  # y0, y1, x0, x1
+
+
+def _box(cv: PartCanvas, xa: float, xb: float, ya: float, yb: float) -> Box | None:
+    """Integer pixel box covering ``[xa, xb] x [ya, yb]`` plus a 1-px border, clipped to the canvas."""
+    x0, x1 = max(0, int(np.floor(xa)) - 1), min(cv.w, int(np.ceil(xb)) + 2)
+    y0, y1 = max(0, int(np.floor(ya)) - 1), min(cv.h, int(np.ceil(yb)) + 2)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (y0, y1, x0, x1)
+
+
+def paint_box(cv: PartCanvas, part: str, box: Box, mask: np.ndarray, mat: Material, tones: np.ndarray, *,
+              inner: str | None = None, behind: bool = False) -> None:
+    """:meth:`PartCanvas._paint` restricted to a pixel box (``mask``/``tones`` are box-sized).
+
+    Same semantics (part/material ownership, ``behind``, ``inner`` separating line), but all
+    array work happens in the shape's bounding box, which keeps small sprites fast.
+    """
+    y0, y1, x0, x1 = box
+    a = cv.alpha[y0:y1, x0:x1]
+    if behind:
+        mask = mask & (a == 0)
+    sel = mask & (tones >= 0)
+    if not sel.any():
+        return
+    pid, mid = cv._part_id(part), cv._mat_id(mat)  # noqa: SLF001
+    pp = cv.part[y0:y1, x0:x1]
+    under = (a > 0) & (pp != pid) if inner is not None else None
+    ramp = np.asarray(mat.ramp, np.uint8)
+    rgb = cv.rgb[y0:y1, x0:x1]
+    rgb[sel] = ramp[tones[sel]]
+    a[sel] = 255
+    pp[sel] = pid
+    cv.mat[y0:y1, x0:x1][sel] = mid
+    if under is not None and under.any():
+        edge = sel & ~_erode4(sel) & _dilate4(under & ~sel)
+        rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
+
+
+def _sphere_tones(cv: PartCanvas, box: Box, center: Pt, radii: Pt, highlight: bool) -> np.ndarray:
+    y0, y1, x0, x1 = box
+    xs, ys = _grid(x0, x1, y0, y1)
+    u = (xs - center[0]) / max(radii[0], 0.5)
+    v = (ys - center[1]) / max(radii[1], 0.5)
+    nz = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
+    lx, ly, lz = cv.light3
+    return lum_tones(u * lx + v * ly + nz * lz, highlight, (0.42, 0.80, 0.94))
+
+
+def _shape_tones(cv: PartCanvas, box: Box, mask: np.ndarray, shading: str, highlight: bool) -> np.ndarray:
+    if shading == "flat":
+        return np.where(mask, BASE, -1).astype(np.int8)
+    if shading == "rim":
+        depth = 1 if min(cv.h, cv.w) < 48 else 2
+        return cv._tones_rim(mask, depth, highlight)  # noqa: SLF001
+    raise ValueError(f"shading: must be one of sphere, cylinder, rim, flat (got {shading!r})")
+
+
+def ellipse_fast(cv: PartCanvas, part: str, c: Pt, radii: Pt, mat: Material, *, angle: float = 0.0,
+                 shading: str = "sphere", highlight: bool = True, inner: str | None = None,
+                 behind: bool = False) -> None:
+    """:meth:`PartCanvas.ellipse` in a pixel box; small ellipses stay round (see :func:`disc`)."""
+    rx, ry = radii
+    e = max(rx, ry)
+    box = _box(cv, c[0] - e, c[0] + e, c[1] - e, c[1] + e)
+    if box is None:
+        return
+    y0, y1, x0, x1 = box
+    mask = _disc_box(box, (c[0], c[1]), rx, ry, angle)
+    if shading == "sphere":
+        tones = _sphere_tones(cv, box, c, radii, highlight)
+    else:
+        tones = _shape_tones(cv, box, mask, shading, highlight)
+    paint_box(cv, part, box, mask, mat, tones, inner=inner, behind=behind)
+
+
+def poly_fast(cv: PartCanvas, part: str, pts: Sequence[Pt], mat: Material, *, shading: str = "rim",
+              highlight: bool = False, inner: str | None = None, behind: bool = False,
+              sphere: tuple[Pt, Pt] | None = None) -> None:
+    """:meth:`PartCanvas.polygon` in a pixel box; ``sphere=(center, radii)`` (pixels) lights it as a ball."""
+    a = np.asarray(pts, float)
+    box = _box(cv, a[:, 0].min(), a[:, 0].max(), a[:, 1].min(), a[:, 1].max())
+    if box is None:
+        return
+    y0, y1, x0, x1 = box
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    q = np.round((a - [x0 + 0.5, y0 + 0.5]) * 16).astype(np.int32)
+    cv2.fillPoly(m, [q], 1, cv2.LINE_8, 4)
+    mask = m.astype(bool)
+    if sphere is not None:
+        tones = _sphere_tones(cv, box, sphere[0], sphere[1], highlight)
+    else:
+        tones = _shape_tones(cv, box, mask, shading, highlight)
+    paint_box(cv, part, box, mask, mat, tones, inner=inner, behind=behind)
+
+
+def _disc_box(box: Box, c: Pt, rx: float, ry: float, angle: float = 0.0) -> np.ndarray:
+    y0, y1, x0, x1 = box
+    if min(rx, ry) >= 3.0 and (angle == 0.0 or min(rx, ry) >= 4.0):
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.ellipse(m, (int(round((c[0] - 0.5 - x0) * 16)), int(round((c[1] - 0.5 - y0) * 16))),
+                    (int(round((rx - 0.5) * 16)), int(round((ry - 0.5) * 16))), angle, 0, 360, 1, -1, cv2.LINE_8, 4)
+        return m.astype(bool)
+    xs, ys = _grid(x0, x1, y0, y1)
+    dx, dy = xs - c[0], ys - c[1]
+    if angle:
+        t = np.radians(angle)
+        dx, dy = dx * np.cos(t) + dy * np.sin(t), -dx * np.sin(t) + dy * np.cos(t)
+    ax, ay = max(rx, 0.5) + 0.3, max(ry, 0.5) + 0.3
+    m = (dx / ax) ** 2 + (dy / ay) ** 2 <= 1.0
+    if not m.any():
+        xi, yi = int(np.floor(c[0])) - x0, int(np.floor(c[1])) - y0
+        if 0 <= xi < m.shape[1] and 0 <= yi < m.shape[0]:
+            m[yi, xi] = True
+    return m
+
+
+def _grid(x0: int, x1: int, y0: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates of the box ``[x0, x1) x [y0, y1)`` as broadcastable arrays."""
+    return (np.arange(x0, x1, dtype=np.float64)[None, :] + 0.5, np.arange(y0, y1, dtype=np.float64)[:, None] + 0.5)
+
+
+def capsule_fast(cv: PartCanvas, part: str, p0: Pt, p1: Pt, r0: float, r1: float, mat: Material, *,
+                 shading: str = "cylinder", highlight: bool = False, inner: str | None = None,
+                 behind: bool = False) -> np.ndarray:
+    """Same as :meth:`PartCanvas.capsule` (tapered capsule lit across its axis), rasterised in
+    its bounding box only (a few times faster on small canvases)."""
+    rmax = max(r0, r1)
+    x0 = max(0, int(np.floor(min(p0[0], p1[0]) - rmax - 1)))
+    x1 = min(cv.w, int(np.ceil(max(p0[0], p1[0]) + rmax + 1)))
+    y0 = max(0, int(np.floor(min(p0[1], p1[1]) - rmax - 1)))
+    y1 = min(cv.h, int(np.ceil(max(p0[1], p1[1]) + rmax + 1)))
+    full = np.zeros((cv.h, cv.w), bool)
+    if x1 <= x0 or y1 <= y0:
+        return full
+    xs, ys = _grid(x0, x1, y0, y1)
+    dx, dy = p1[0] - p0[0], p1[1] - p0[1]
+    ll = dx * dx + dy * dy
+    if ll < 1e-9:
+        t = np.zeros((y1 - y0, x1 - x0))
+        ln = 1.0
+        nx, ny = 0.0, -1.0
+    else:
+        t = np.clip(((xs - p0[0]) * dx + (ys - p0[1]) * dy) / ll, 0.0, 1.0)
+        ln = float(np.sqrt(ll))
+        nx, ny = -dy / ln, dx / ln
+    qx = p0[0] + t * dx
+    qy = p0[1] + t * dy
+    rr = r0 + (r1 - r0) * t
+    # cv2's ellipse radius convention: the outermost pixel centre lies at r - 0.5
+    inside = (xs - qx) ** 2 + (ys - qy) ** 2 <= np.maximum(rr - 0.5, 0.0) ** 2 + 0.5 * np.maximum(rr - 0.5, 0.35)
+    box = (y0, y1, x0, x1)
+    if shading == "cylinder":
+        u = np.clip(((xs - p0[0]) * nx + (ys - p0[1]) * ny) / max(rmax, 0.5), -1.0, 1.0)
+        lx, ly, lz = cv.light3
+        tones = lum_tones(u * (nx * lx + ny * ly) + np.sqrt(1.0 - u * u) * lz, highlight, (0.42, 0.80, 0.94))
+    else:
+        tones = _shape_tones(cv, box, inside, shading, highlight)
+    paint_box(cv, part, box, inside, mat, tones, inner=inner, behind=behind)
+    full[y0:y1, x0:x1] = inside
+    return full
 
 
 # ---------------------------------------------------------------------------- tubes
@@ -224,6 +461,7 @@ class TubeInfo:
     length: float
     pts: np.ndarray
     radii: np.ndarray
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def resample(pts: Sequence[Pt], n: int) -> np.ndarray:
@@ -259,26 +497,56 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
     cum = np.concatenate([[0.0], np.cumsum(seglen)])
     total = float(cum[-1]) or 1.0
     if x1 <= x0 or y1 <= y0:
-        return TubeInfo(full, zeros, zeros, zeros, zeros, zeros, zeros, total, p, r)
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    px = (xx.ravel() + 0.5)[:, None]
-    py = (yy.ravel() + 0.5)[:, None]
+        return TubeInfo(full, zeros, zeros, zeros, zeros, zeros, zeros, total, p, r, (0, 0, 0, 0))
+    bh, bw = y1 - y0, x1 - x0
     a = p[:-1]
     d = p[1:] - p[:-1]
     dd = np.maximum((d * d).sum(1), 1e-9)
-    tt = np.clip(((px - a[:, 0]) * d[:, 0] + (py - a[:, 1]) * d[:, 1]) / dd, 0.0, 1.0)
-    qx = a[:, 0] + tt * d[:, 0]
-    qy = a[:, 1] + tt * d[:, 1]
-    dist = np.hypot(px - qx, py - qy)
-    rr = r[:-1] + tt * (r[1:] - r[:-1])
-    score = dist - rr
-    k = score.argmin(1)
-    idx = np.arange(len(k))
-    inside = score[idx, k] <= 0.0
-    dk = dist[idx, k]
-    rk = np.maximum(rr[idx, k], 1e-6)
-    vx = (px[:, 0] - qx[idx, k])
-    vy = (py[:, 0] - qy[idx, k])
+    nseg = len(a)
+    if bh * bw * nseg <= 24000:
+        # small: every pixel against every segment at once
+        gx, gy = _grid(x0, x1, y0, y1)
+        px = np.broadcast_to(gx, (bh, bw)).reshape(-1, 1)
+        py = np.broadcast_to(gy, (bh, bw)).reshape(-1, 1)
+        tt = np.clip(((px - a[:, 0]) * d[:, 0] + (py - a[:, 1]) * d[:, 1]) / dd, 0.0, 1.0)
+        score = np.hypot(px - (a[:, 0] + tt * d[:, 0]), py - (a[:, 1] + tt * d[:, 1])) - (r[:-1] + tt * (r[1:] - r[:-1]))
+        k = score.argmin(1)
+        idx = np.arange(len(k))
+        tk = tt[idx, k]
+        inside = score[idx, k] <= 0.0
+        px, py = px[:, 0], py[:, 0]
+    else:
+        # large: each segment only in its own neighbourhood, keeping the best score per pixel
+        best = np.full((bh, bw), np.inf)
+        kk = np.zeros((bh, bw), np.int64)
+        tb = np.zeros((bh, bw))
+        for j in range(nseg):
+            rj = max(r[j], r[j + 1]) + 1.5
+            sx0 = max(x0, int(np.floor(min(p[j, 0], p[j + 1, 0]) - rj)))
+            sx1 = min(x1, int(np.ceil(max(p[j, 0], p[j + 1, 0]) + rj)) + 1)
+            sy0 = max(y0, int(np.floor(min(p[j, 1], p[j + 1, 1]) - rj)))
+            sy1 = min(y1, int(np.ceil(max(p[j, 1], p[j + 1, 1]) + rj)) + 1)
+            if sx1 <= sx0 or sy1 <= sy0:
+                continue
+            gx, gy = _grid(sx0, sx1, sy0, sy1)
+            t = np.clip(((gx - a[j, 0]) * d[j, 0] + (gy - a[j, 1]) * d[j, 1]) / dd[j], 0.0, 1.0)
+            sc = np.hypot(gx - (a[j, 0] + t * d[j, 0]), gy - (a[j, 1] + t * d[j, 1])) - (r[j] + t * (r[j + 1] - r[j]))
+            view = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
+            better = sc < best[view]
+            best[view] = np.where(better, sc, best[view])
+            kk[view] = np.where(better, j, kk[view])
+            tb[view] = np.where(better, t, tb[view])
+        k = kk.ravel()
+        tk = tb.ravel()
+        inside = best.ravel() <= 0.0
+        gx, gy = _grid(x0, x1, y0, y1)
+        px = np.broadcast_to(gx, (bh, bw)).ravel()
+        py = np.broadcast_to(gy, (bh, bw)).ravel()
+    qx = a[k, 0] + tk * d[k, 0]
+    qy = a[k, 1] + tk * d[k, 1]
+    vx, vy = px - qx, py - qy
+    dk = np.hypot(vx, vy)
+    rk = np.maximum(r[k] + tk * (r[k + 1] - r[k]), 1e-6)
     n = np.maximum(dk, 1e-9)
     nx, ny = vx / n, vy / n
     # on the axis: use the segment's normal pointing up
@@ -291,7 +559,7 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
     lz = 0.9
     ln = np.sqrt(lx * lx + ly * ly + lz * lz)
     lum = (u * (nx * lx + ny * ly) + np.sqrt(1 - u * u) * lz) / ln
-    s = cum[k] + tt[idx, k] * seglen[k]
+    s = cum[k] + tk * seglen[k]
 
     def put(v: np.ndarray) -> np.ndarray:
         out = np.zeros((h, w), np.float32)
@@ -299,15 +567,17 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
         return out
 
     full[y0:y1, x0:x1] = inside.reshape(y1 - y0, x1 - x0)
-    return TubeInfo(full, put(s), put(s / total), put(nx), put(ny), put(u), put(lum), total, p, r)
+    return TubeInfo(full, put(s), put(s / total), put(nx), put(ny), put(u), put(lum), total, p, r, (y0, y1, x0, x1))
 
 
-def lum_tones(lum: np.ndarray, highlight: bool = False) -> np.ndarray:
+def lum_tones(lum: np.ndarray, highlight: bool = False,
+              cuts: tuple[float, float, float] = (0.42, 0.80, 0.95)) -> np.ndarray:
+    """Quantise a lighting term into ramp indices (shadow / base / light / highlight)."""
     t = np.full(lum.shape, BASE, np.int8)
-    t[lum < 0.42] = SHADOW
-    t[lum > 0.80] = LIGHT
+    t[lum < cuts[0]] = SHADOW
+    t[lum > cuts[1]] = LIGHT
     if highlight:
-        t[lum > 0.95] = HIGHLIGHT
+        t[lum > cuts[2]] = HIGHLIGHT
     return t
 
 
@@ -320,20 +590,34 @@ def paint_tones(cv: PartCanvas, part: str, mask: np.ndarray, mat: Material, tone
     return cv._paint(part, mask, mat, full, inner=inner, behind=behind)  # noqa: SLF001
 
 
+def paint_sphere(cv: PartCanvas, part: str, mask: np.ndarray, mat: Material, center: Pt, radii: Pt, *,
+                 highlight: bool = True, behind: bool = False, inner: str | None = None) -> np.ndarray:
+    """Paint any mask (pixel coordinates) lit like the ellipsoid ``center``/``radii`` (blobs, domes, flames)."""
+    if not mask.any():
+        return mask
+    t, ys, xs = cv._tones_sphere(mask, center, radii, highlight)  # noqa: SLF001
+    return cv._paint(part, mask, mat, (t, ys, xs), inner=inner, behind=behind)  # noqa: SLF001
+
+
 def paint_tube(cv: PartCanvas, info: TubeInfo, part: str | Callable, mat: Material, *,
                highlight: bool = False, behind: bool = False, inner: str | None = None,
                belly: Material | None = None, belly_min: float = 0.45) -> None:
     """Paint a tube; ``belly`` paints the downward-facing side with a second material."""
-    tones = lum_tones(info.lum, highlight)
-    parts = part(info) if callable(part) else {part: info.mask}
-    for name, m in parts.items():
-        m = m & info.mask
-        if belly is not None:
-            b = m & (info.ny * info.u > belly_min)
-            paint_tones(cv, name, m & ~b, mat, tones, behind=behind, inner=inner)
-            paint_tones(cv, name, b, belly, np.maximum(tones, BASE), behind=behind, inner=inner)
+    y0, y1, x0, x1 = box = info.box
+    if y1 <= y0 or x1 <= x0:
+        return
+    sl = (slice(y0, y1), slice(x0, x1))
+    tones = lum_tones(info.lum[sl], highlight)
+    pieces = part(info) if callable(part) else [(part, info.mask, None)]
+    bel = (info.ny * info.u > belly_min)[sl] if belly is not None else None
+    for name, m, mt in pieces:
+        m = (m & info.mask)[sl]
+        mat_ = mt or mat
+        if bel is not None:
+            paint_box(cv, name, box, m & ~bel, mat_, tones, behind=behind, inner=inner)
+            paint_box(cv, name, box, m & bel, belly, np.maximum(tones, BASE), behind=behind, inner=inner)
         else:
-            paint_tones(cv, name, m, mat, tones, behind=behind, inner=inner)
+            paint_box(cv, name, box, m, mat_, tones, behind=behind, inner=inner)
 
 
 # ---------------------------------------------------------------------------- details
@@ -350,24 +634,35 @@ def eye(cv: PartCanvas, fit: Fit, c: Pt, r: float, pupil: RGB, *, white: RGB | N
     if rp < 0.95 or (rp < 1.4 and not big):
         cv.pixel(x, y, pupil, part=part)
         return
-    if big and white is not None and rp >= 1.4:
-        m = cv.ellipse_mask((x, y), (rp, rp * 1.1))
+    if big and white is not None and rp >= 2.5:
+        m = disc(cv, (x, y), rp, rp * 1.1)
         cv.detail(m, white, part=part, only_on=False)
         pr = max(rp * 0.62, 0.75)
-        pm = cv.ellipse_mask((x + rp * 0.2, y + rp * 0.1), (pr, pr * 1.15)) & m
+        pm = disc(cv, (x + rp * 0.2, y + rp * 0.1), pr, pr * 1.15) & m
         cv.detail(pm, iris or pupil, part=part, only_on=False)
         if iris is not None and pr >= 1.5:
-            cv.detail(cv.ellipse_mask((x + rp * 0.25, y + rp * 0.15), (pr * 0.5, pr * 0.6)) & m, pupil,
+            cv.detail(disc(cv, (x + rp * 0.25, y + rp * 0.15), pr * 0.5, pr * 0.6) & m, pupil,
                       part=part, only_on=False)
         if glint is not None:
             cv.pixel(x + rp * 0.2 - pr * 0.45, y - pr * 0.45, glint, part=part)
         return
-    m = cv.ellipse_mask((x, y), (max(rp * 0.8, 0.75), max(rp, 0.9)))
+    if rp < 2.2:
+        # small eyes: a crisp 2x2 / 2x3 block (a rasterised tiny ellipse would look like a plus sign)
+        bw = 2
+        bh = 3 if (big or rp >= 1.8) else 2
+        x0, y0 = int(np.floor(x - bw / 2 + 0.5)), int(np.floor(y - bh / 2 + 0.5))
+        m = np.zeros((cv.h, cv.w), bool)
+        m[max(y0, 0):max(y0 + bh, 0), max(x0, 0):max(x0 + bw, 0)] = True
+        cv.detail(m, pupil, part=part, only_on=False)
+        if glint is not None and bh == 3:
+            cv.pixel(x0, y0, glint, part=part)
+        return
+    m = disc(cv, (x, y), max(rp * 0.75, 0.75), max(rp * 0.95, 0.9))
     cv.detail(m, iris or pupil, part=part, only_on=False)
-    if iris is not None and rp >= 2.2:
-        cv.detail(cv.ellipse_mask((x + rp * 0.15, y + rp * 0.1), (rp * 0.45, rp * 0.6)) & m, pupil, part=part,
+    if iris is not None:
+        cv.detail(disc(cv, (x + rp * 0.15, y + rp * 0.1), rp * 0.4, rp * 0.55) & m, pupil, part=part,
                   only_on=False)
-    if glint is not None and rp >= 1.4:
+    if glint is not None:
         cv.pixel(x - rp * 0.25, y - rp * 0.45, glint, part=part)
 
 
@@ -387,14 +682,21 @@ def zigzag(p0: Pt, p1: Pt, n: int, height: float, *, side: float = -1.0, phase: 
 
 
 # ---------------------------------------------------------------------------- output
-def limit_colors(rgba: np.ndarray, max_colors: int = MAX_COLORS) -> np.ndarray:
-    """Merge the rarest opaque colours into their nearest kept colour until ``max_colors`` remain."""
+def limit_colors(rgba: np.ndarray, max_colors: int = MAX_COLORS) -> tuple[np.ndarray, list[RGB]]:
+    """Merge the rarest opaque colours into their nearest kept colour until ``max_colors`` remain.
+
+    Returns the (possibly new) image and its sorted opaque palette.
+    """
     a = rgba[..., 3] > 0
     rgb = rgba[..., :3][a].astype(np.int32)
     key = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
     uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+
+    def pal(keys: np.ndarray) -> list[RGB]:
+        return [(int(k >> 16), int((k >> 8) & 255), int(k & 255)) for k in np.sort(keys)]
+
     if len(uniq) <= max_colors:
-        return rgba
+        return rgba, pal(uniq)
     cols = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], 1).astype(np.float32)
     order = np.argsort(-counts, kind="stable")
     keep, drop = order[:max_colors], order[max_colors:]
@@ -403,23 +705,63 @@ def limit_colors(rgba: np.ndarray, max_colors: int = MAX_COLORS) -> np.ndarray:
     remap[drop] = keep[d.argmin(1)]
     out = rgba.copy()
     out[..., :3][a] = cols[remap[inv.ravel()]].astype(np.uint8)
-    return out
+    return out, pal(uniq[keep])
 
 
 def finish(cv: PartCanvas, pivots: Mapping[str, Pt], fit: Fit | None, *, facing: str = "right",
-           outline: bool = True) -> RenderedSprite:
-    """Render the canvas (outline on), cap the palette, map pivots to pixels and pack the result."""
+           outline: bool = True, on_body: Sequence[str] = (),
+           after: Sequence[Callable[[np.ndarray, dict, Fit | None], None]] = ()) -> RenderedSprite:
+    """Render the canvas (outline on), cap the palette, map pivots to pixels and pack the result.
+
+    Pivots named in ``on_body`` are snapped onto the nearest opaque pixel. Each ``after``
+    callback ``fn(rgba, parts, fit)`` may then paint un-outlined pixels (a snake's tongue,
+    sparks) in place, keeping ``parts`` in step.
+    """
     rgba, parts = cv.render(outline=outline)
-    rgba = limit_colors(rgba)
+    for fn in after:
+        fn(rgba, parts, fit)
+    rgba, palette = limit_colors(rgba)
     h, w = cv.h, cv.w
     piv: dict[str, tuple[float, float]] = {}
     for name, p in pivots.items():
         x, y = fit.p(p) if fit is not None else p
-        piv[name] = (float(min(max(x, 0.0), w - 0.01)), float(min(max(y, 0.0), h - 0.01)))
-    a = rgba[..., 3] > 0
-    cols = rgba[..., :3][a]
-    palette = sorted({tuple(int(v) for v in c) for c in np.unique(cols, axis=0)}) if cols.size else []
+        q = (float(min(max(x, 0.0), w - 0.01)), float(min(max(y, 0.0), h - 0.01)))
+        piv[name] = snap_to_opaque(rgba, q) if name in on_body else q
     return RenderedSprite(rgba=rgba, parts=parts, pivots=piv, facing=facing, palette=palette)  # type: ignore[arg-type]
+
+
+def snap_to_opaque(rgba: np.ndarray, p: tuple[float, float]) -> tuple[float, float]:
+    """``p`` if it lies on an opaque pixel, else the centre of the nearest opaque pixel."""
+    h, w = rgba.shape[:2]
+    xi, yi = int(np.floor(p[0])), int(np.floor(p[1]))
+    if 0 <= xi < w and 0 <= yi < h and rgba[yi, xi, 3] > 0:
+        return p
+    ys, xs = np.nonzero(rgba[..., 3])
+    if ys.size == 0:
+        return p
+    k = int(np.argmin((xs + 0.5 - p[0]) ** 2 + (ys + 0.5 - p[1]) ** 2))
+    return (float(xs[k] + 0.5), float(ys[k] + 0.5))
+
+
+def overlay_line(rgba: np.ndarray, parts: dict, part: str, p0: Pt, p1: Pt, color: RGB) -> None:
+    """Paint a 1-px line (pixel coordinates) without outline, owned by ``part``."""
+    h, w = rgba.shape[:2]
+    n = int(max(abs(p1[0] - p0[0]), abs(p1[1] - p0[1]))) + 1
+    xs = np.floor(np.linspace(p0[0], p1[0], n)).astype(int)
+    ys = np.floor(np.linspace(p0[1], p1[1], n)).astype(int)
+    ok = (xs >= 1) & (xs < w - 1) & (ys >= 1) & (ys < h - 1)
+    xs, ys = xs[ok], ys[ok]
+    rgba[ys, xs, :3] = color
+    rgba[ys, xs, 3] = 255
+    for name, mk in parts.items():
+        if name != part:
+            mk[ys, xs] = False
+    if part in parts:
+        parts[part][ys, xs] = True
+    else:
+        mk = np.zeros((h, w), bool)
+        mk[ys, xs] = True
+        parts[part] = mk
 
 
 def jitter(rng: np.random.Generator, v: float, amount: float) -> float:
@@ -437,6 +779,6 @@ def pick(rng: np.random.Generator, options: Sequence, k: int = 1) -> list:
 
 __all__ = [
     "BASE", "HIGHLIGHT", "LIGHT", "OUTLINE", "SHADOW", "Figure", "Fit", "Material", "PartCanvas", "TubeInfo",
-    "darker", "eye", "finish", "jitter", "limit_colors", "look_colors", "make_materials", "mix", "paint_tones",
-    "paint_tube", "pick", "resample", "styles_has", "tube_info", "zigzag",
+    "darker", "disc", "ellipse_px", "eye", "finish", "jitter", "limit_colors", "look_colors", "make_materials", "mix", "paint_tones",
+    "paint_tube", "overlay_line", "pick", "resample", "snap_to_opaque", "styles_has", "tube_info", "zigzag",
 ]

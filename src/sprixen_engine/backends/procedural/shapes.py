@@ -23,7 +23,7 @@ from ..base import RenderedSprite, SpriteSpec
 from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas
 from .palettes import hue_shift, materials, resolve_colors
 
-__all__ = ["Ctx", "Frame", "BASE", "HIGHLIGHT", "LIGHT", "OUTLINE", "SHADOW"]
+__all__ = ["BASE", "HIGHLIGHT", "LIGHT", "OUTLINE", "SHADOW", "Ctx", "Frame"]
 
 _GLOSSY = ("metal", "steel", "gold", "gem", "glass", "blade", "silver", "crystal", "orb")
 MAX_COLORS = 32
@@ -33,53 +33,74 @@ MAX_COLORS = 32
 def resolve_look_colors(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict[str, RGB]:
     """The colours for one sprite from a ``look`` table.
 
-    ``look.colors`` holds the slots; ``look.recolorable`` the slots prompt colours replace (in
-    order). Variants: ``look.variant_colors`` (a list of per-variant slot overrides) and/or
-    ``look.variant_hue`` (per-variant hue turns applied to the recolorable slots) replace the
-    generic seeded hue shift of :func:`~.palettes.resolve_colors` with designed alternatives
-    (silver and copper coins instead of green ones).
+    ``look.colors`` holds the slots; ``look.recolorable`` the slots prompt colours replace, in
+    order (main material first). Variants (designed rather than random where it matters):
+
+    - ``look.variant_colors``: a list of per-variant slot overrides (silver and copper coins);
+    - ``look.variant_hue``: per-variant hue turns for the ``variant_slots``;
+    - otherwise variants > 0 rotate the hue of ``variant_slots`` (default: the first
+      recolorable slot, so a wooden handle stays wood) by a seeded 0.12–0.42 turn, as
+      :func:`~.palettes.resolve_colors` does.
+
+    ``look.derive`` (slot → ``[source, f]``) re-derives a slot from a prompt-recoloured source
+    slot, mixed ``f`` of the way to white (a blue flame gets a pale blue core, not a yellow one).
+
+    Prompt colours always win over variant colours; style grading comes last.
     """
     base = {k: tuple(int(c) for c in v) for k, v in look.get("colors", {}).items()}
     rec = list(look.get("recolorable", ("primary", "secondary")))
+    vslots = list(look.get("variant_slots", rec[:1]))
     vcols = look.get("variant_colors")
     vhue = look.get("variant_hue")
     v = int(spec.variant)
-    if vcols is None and vhue is None:
-        return resolve_colors(base, prompt_colors=spec.colors, recolorable=rec, styles=spec.style,
-                              variant=v, rng=rng)
     if vcols:
         for slot, rgb in vcols[v % len(vcols)].items():
             base[slot] = tuple(int(c) for c in rgb)
+    turns = 0.0
     if vhue:
         turns = float(vhue[v % len(vhue)])
-        jitter = float(rng.uniform(-0.02, 0.02)) if v else 0.0
-        if turns or jitter:
-            for slot in rec:
-                if slot in base:
-                    base[slot] = hue_shift(base[slot], turns + jitter)
+        if v:
+            turns += float(rng.uniform(-0.02, 0.02))
+    elif not vcols and v > 0:
+        turns = float(rng.uniform(0.12, 0.42)) * (1 if v % 2 else -1)
+    if turns:
+        for slot in vslots:
+            if slot in base:
+                base[slot] = hue_shift(base[slot], turns)
+    fixed = dict(zip(rec, spec.colors))
+    for slot, (src, f) in look.get("derive", {}).items():
+        if src in fixed and slot not in fixed:
+            base[slot] = mix(tuple(int(c) for c in fixed[src]), (255, 255, 255), float(f))
     return resolve_colors(base, prompt_colors=spec.colors, recolorable=rec, styles=spec.style, variant=0,
                           rng=rng)
 
 
-def limit_colors(rgba: np.ndarray, n: int = MAX_COLORS) -> np.ndarray:
-    """Map the rarest opaque colours onto their nearest kept colour until at most ``n`` remain."""
+def _packed(px: np.ndarray) -> np.ndarray:
+    return (px[:, 0].astype(np.int32) << 16) | (px[:, 1].astype(np.int32) << 8) | px[:, 2]
+
+
+def limit_colors(rgba: np.ndarray, n: int = MAX_COLORS) -> tuple[np.ndarray, list[RGB]]:
+    """Cap the opaque colours at ``n``: the rarest ones map onto their nearest kept colour.
+
+    Returns the (possibly new) image and its sorted palette.
+    """
     op = rgba[..., 3] > 0
     px = rgba[op][:, :3]
     if px.size == 0:
-        return rgba
-    keys = (px[:, 0].astype(np.int32) << 16) | (px[:, 1].astype(np.int32) << 8) | px[:, 2]
-    uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    if uniq.size <= n:
-        return rgba
-    cols = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], 1).astype(np.float32)
-    order = np.argsort(-counts, kind="stable")
-    keep, drop = order[:n], order[n:]
-    d = ((cols[drop][:, None, :] - cols[keep][None, :, :]) ** 2).sum(-1)
-    remap = np.arange(uniq.size)
-    remap[drop] = keep[d.argmin(1)]
-    out = rgba.copy()
-    out[op, :3] = cols[remap[inv.ravel()]].astype(np.uint8)
-    return out
+        return rgba, []
+    uniq, inv, counts = np.unique(_packed(px), return_inverse=True, return_counts=True)
+    if uniq.size > n:
+        cols = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], 1).astype(np.float32)
+        order = np.argsort(-counts, kind="stable")
+        keep, drop = order[:n], order[n:]
+        d = ((cols[drop][:, None, :] - cols[keep][None, :, :]) ** 2).sum(-1)
+        remap = np.arange(uniq.size)
+        remap[drop] = keep[d.argmin(1)]
+        rgba = rgba.copy()
+        rgba[op, :3] = cols[remap[inv.ravel()]].astype(np.uint8)
+        uniq = np.unique(uniq[remap])
+    palette = [(int(k >> 16) & 255, int(k >> 8) & 255, int(k) & 255) for k in uniq.tolist()]
+    return rgba, palette
 
 
 # ---------------------------------------------------------------------------- context
@@ -144,13 +165,9 @@ class Ctx:
             cv.part[sl] = -1
         _drop_specks(cv, min_piece)
         rgba, parts = cv.render(outline=True)
-        rgba = limit_colors(rgba)
+        rgba, palette = limit_colors(rgba)
         opaque = rgba[..., 3] > 0
-        parts = {k: v & opaque for k, v in parts.items()}
-        parts = {k: v for k, v in parts.items() if v.any()}
-        parts["body"] = opaque.copy()
-        px = rgba[opaque][:, :3]
-        palette = sorted({(int(r), int(g), int(b)) for r, g, b in np.unique(px, axis=0)}) if px.size else []
+        parts["body"] = opaque
         piv = {k: (float(min(max(x, 0.0), self.w - 1.0)), float(min(max(y, 0.0), self.h - 1.0)))
                for k, (x, y) in pivots.items()}
         return RenderedSprite(rgba=rgba, parts=parts, pivots=piv, facing=facing, palette=palette)
@@ -316,7 +333,7 @@ def paint_split(ctx: Ctx, part: str, mask: np.ndarray, mat: Material, frame: Fra
 
     ``ridge`` paints the pixels along the lit edge of the seam (a blade's gleam).
     """
-    t, s = frame.local(ctx)
+    _t, s = frame.local(ctx)
     tones = np.where(s > offset, lit, dark).astype(np.int8)
     sel = paint_tones(ctx, part, mask, mat, tones, inner=inner)
     if ridge is not None:
@@ -329,7 +346,7 @@ def paint_split(ctx: Ctx, part: str, mask: np.ndarray, mat: Material, frame: Fra
 
 def _shift_any(mask: np.ndarray, nx: float, ny: float) -> np.ndarray:
     """``out[y, x] = mask[y + round(ny), x + round(nx)]`` (the neighbour in direction ``n``)."""
-    dx, dy = int(round(nx * 1.3)), int(round(ny * 1.3))
+    dx, dy = round(nx * 1.3), round(ny * 1.3)
     h, w = mask.shape
     out = np.zeros_like(mask)
     ys0, ys1 = max(0, -dy), min(h, h - dy)
@@ -436,7 +453,7 @@ def wood_grain(ctx: Ctx, mask: np.ndarray, mat: Material, *, horizontal: bool = 
     """Plank grain: broken lines of the shadow tone across ``mask`` every ``spacing`` px."""
     coord = ctx.yy if horizontal else ctx.xx
     other = ctx.xx if horizontal else ctx.yy
-    sp = max(2, int(round(spacing)))
+    sp = max(2, round(spacing))
     phase = int(ctx.rng.integers(0, sp))
     lines = (coord + phase) % sp == 0
     gaps = ((other * 7 + coord * 13 + int(ctx.rng.integers(0, 97))) % 11) < 11 * dense
@@ -456,7 +473,7 @@ def planks(ctx: Ctx, mask: np.ndarray, mat: Material, *, horizontal: bool, n: in
     tone(ctx, mask & seams, mat, OUTLINE)
     # light line just after each seam (the board's lit edge)
     after = np.zeros(mask.shape, bool)
-    for i in range(0, n):
+    for i in range(n):
         c = lo + i * step + 1.0
         after |= np.abs(coord - c) < 0.5
     tone(ctx, mask & after & ~seams, mat, LIGHT)
@@ -506,14 +523,63 @@ def flame(ctx: Ctx, part: str, cx: float, base_y: float, half_w: float, height: 
     return out if out is not None else np.zeros((ctx.h, ctx.w), bool)
 
 
+def sphere_lum(ctx: Ctx, center: tuple[float, float], radii: tuple[float, float]) -> np.ndarray:
+    """Per-pixel lighting (about -1..1) of a ball lit from the canvas light."""
+    lx, ly, lz = ctx.cv.light3
+    u = (ctx.pxc - center[0]) / max(radii[0], 0.5)
+    v = (ctx.pyc - center[1]) / max(radii[1], 0.5)
+    nz = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
+    return u * lx + v * ly + nz * lz
+
+
+def quantise(lum: np.ndarray, *, highlight: bool = False) -> np.ndarray:
+    t = np.full(lum.shape, BASE, np.int8)
+    t[lum < 0.42] = SHADOW
+    t[lum > 0.80] = LIGHT
+    if highlight:
+        t[lum > 0.94] = HIGHLIGHT
+    return t
+
+
+def clump_lum(ctx: Ctx, mask: np.ndarray, spacing: float) -> np.ndarray:
+    """Local lighting of leaf clumps: each pixel is lit like a small ball around its nearest clump centre.
+
+    Clump centres sit on a jittered grid over ``mask``; the Voronoi seams between them give
+    the dark crescents of hand-drawn foliage.
+    """
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return np.zeros(mask.shape)
+    sp = max(2.5, spacing)
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    gx = np.arange(x0 + sp * 0.5, x1, sp)
+    gy = np.arange(y0 + sp * 0.4, y1, sp * 0.85)
+    cx, cy = np.meshgrid(gx, gy)
+    cx = cx + (np.arange(cy.shape[0])[:, None] % 2) * sp * 0.5
+    cx = (cx + ctx.rng.uniform(-0.3, 0.3, cx.shape) * sp).ravel()
+    cy = (cy + ctx.rng.uniform(-0.3, 0.3, cy.shape) * sp).ravel()
+    px, py = xs + 0.5, ys + 0.5
+    d = (px[:, None] - cx[None, :]) ** 2 + (py[:, None] - cy[None, :]) ** 2
+    k = d.argmin(1)
+    lx, ly = ctx.cv.light2
+    u = (px - cx[k]) / (sp * 0.6)
+    v = (py - cy[k]) / (sp * 0.6)
+    out = np.zeros(mask.shape)
+    lit = u * lx + v * ly
+    rim = np.clip(u * u + v * v - 0.5, 0, 1.5)
+    out[ys, xs] = 0.45 * np.clip(lit, -1, 1) - rim * np.where(lit < 0.1, 1.3, 0.2)
+    return out
+
+
 def leaf_cluster(ctx: Ctx, part: str, mat: Material, blobs: Sequence[tuple[float, float, float, float]], *,
                  light_center: tuple[float, float] | None = None, radii: tuple[float, float] | None = None,
-                 texture: bool = True, inner: str | None = None, bumps: bool = True) -> np.ndarray:
-    """Foliage: a union of ellipses ``(cx, cy, rx, ry)`` shaded as one lit mass, with leafy edges.
+                 texture: bool = True, inner: str | None = None, bumps: bool = True,
+                 clump: float | None = None) -> np.ndarray:
+    """Foliage: a union of ellipses ``(cx, cy, rx, ry)`` shaded as one lit mass of leaf clumps.
 
     The union is shaded like one ball around ``light_center``/``radii`` (default: the blobs'
-    bounding ellipse) with each blob adding its own roundness, then textured with leaf
-    clumps (shadow/light dots) so it reads as leaves rather than a smooth ball.
+    bounding ellipse); with ``texture`` each pixel also takes the lighting of its leaf clump
+    (see :func:`clump_lum`), and the rim gets small bites so the silhouette reads as leaves.
     """
     m = np.zeros((ctx.h, ctx.w), bool)
     xs0, ys0, xs1, ys1 = 1e9, 1e9, -1e9, -1e9
@@ -522,35 +588,27 @@ def leaf_cluster(ctx: Ctx, part: str, mat: Material, blobs: Sequence[tuple[float
         xs0, ys0 = min(xs0, cx - rx), min(ys0, cy - ry)
         xs1, ys1 = max(xs1, cx + rx), max(ys1, cy + ry)
     if bumps and not ctx.small:
-        # scalloped rim: small bites and bulges along the outline
-        rim = m & ~erode(m, 1)
-        bite = speckle(ctx, rim, 0.18)
-        m &= ~(bite & ~erode(dilate(bite, 0), 0))
+        rim = m & ~erode4(m)
+        m &= ~speckle(ctx, rim & ~edge_toward(m, 0, 1), 0.22)
     c = light_center or ((xs0 + xs1) / 2, (ys0 + ys1) / 2)
     r = radii or ((xs1 - xs0) / 2, (ys1 - ys0) / 2)
-    t = sphere_tones(ctx, c, r, highlight=False, bias=0.05)
-    # per-blob roundness: the lower-right of each blob a step darker
-    for cx, cy, rx, ry in blobs:
-        u = (ctx.pxc - cx) / rx
-        v = (ctx.pyc - cy) / ry
-        d = u * u + v * v
-        lowr = (d < 1.0) & (d > 0.45) & (u * 0.6 + v * 0.8 > 0.35)
-        t = np.where(lowr & (t > SHADOW), t - 1, t).astype(np.int8)
-    sel = paint_tones(ctx, part, m, mat, t, inner=inner)
+    lum = sphere_lum(ctx, c, r) + 0.05
     if texture and not ctx.small:
-        per = 3 if ctx.m < 48 else 4
-        dots = checker_dots(ctx, sel, per, int(ctx.rng.integers(0, per)))
-        tt = t
-        dark_dots = dots & (tt >= BASE)
-        ctx.cv.rgb[dark_dots] = np.array(mat.ramp, np.uint8)[tt[dark_dots] - 1]
-        lit = checker_dots(ctx, sel, per, int(ctx.rng.integers(0, per))) & (tt == BASE) & ~dots
-        lit &= (ctx.pxc - c[0]) * 0.55 + (ctx.pyc - c[1]) * 0.8 < 0
-        ctx.cv.rgb[lit] = mat.ramp[LIGHT]
-    return sel
+        sp = clump if clump is not None else max(3.0, min(ctx.h, ctx.w) / 10.0)
+        lum = lum + 0.32 * clump_lum(ctx, m, sp)
+    else:
+        # per-blob roundness: the lower-right of each blob a step darker
+        for cx, cy, rx, ry in blobs:
+            u = (ctx.pxc - cx) / rx
+            v = (ctx.pyc - cy) / ry
+            dd = u * u + v * v
+            lum = np.where((dd < 1.0) & (dd > 0.45) & (u * 0.6 + v * 0.8 > 0.35), lum - 0.2, lum)
+    t = quantise(lum, highlight=False)
+    return paint_tones(ctx, part, m, mat, t, inner=inner)
 
 
 def mix(a: RGB, b: RGB, f: float) -> RGB:
-    return tuple(int(round(x + (y - x) * f)) for x, y in zip(a, b))  # type: ignore[return-value]
+    return tuple(round(x + (y - x) * f) for x, y in zip(a, b))  # type: ignore[return-value]
 
 
 def scaled(points: Sequence[tuple[float, float]], c: tuple[float, float], fx: float, fy: float | None = None,
@@ -570,4 +628,4 @@ def star_points(cx: float, cy: float, r_out: float, r_in: float, n: int = 5, rot
 
 
 def clamp(v: float, lo: float, hi: float) -> float:
-    return lo if v < lo else hi if v > hi else v
+    return lo if v < lo else min(v, hi)

@@ -1,0 +1,354 @@
+"""Weapons and shields held by humanoid characters (drawn by :mod:`.humanoid`).
+
+Every weapon is drawn from its grip point (the centre of the hand that holds it) along a
+direction ``angle`` (degrees, image coordinates: 0 = right, -90 = up), with lengths in
+units of the character's stature ``S`` so a weapon scales with the figure. The humanoid
+renderer paints the hand again over the grip afterwards, so the weapon reads as held.
+Shields are drawn around a centre point, foreshortened in side view.
+
+Materials are looked up by slot name in ``mats``: ``blade``, ``metal``, ``gold``, ``wood``,
+``leather``, ``magic``, ``primary``, ``secondary``, ``accent``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .canvas import HIGHLIGHT, LIGHT, Material, PartCanvas
+
+WEAPONS = ("sword", "katana", "dagger", "axe", "hammer", "mace", "spear", "staff", "wand", "bow", "blaster")
+
+# item ids / words → the weapon kind drawn for them
+ALIASES: dict[str, str] = {
+    "none": "none", "unarmed": "none", "fists": "none", "nothing": "none",
+    "blade": "sword", "longsword": "sword", "broadsword": "sword", "sabre": "sword", "saber": "sword",
+    "cutlass": "sword", "rapier": "sword", "greatsword": "sword", "scimitar": "sword",
+    "claymore": "sword",
+    "knife": "dagger", "kunai": "dagger", "dirk": "dagger", "shiv": "dagger", "sickle": "dagger",
+    "hatchet": "axe", "battleaxe": "axe", "battle axe": "axe", "tomahawk": "axe", "cleaver": "axe",
+    "pickaxe": "axe", "pick": "axe",
+    "warhammer": "hammer", "maul": "hammer", "mallet": "hammer",
+    "club": "mace", "flail": "mace", "morningstar": "mace", "torch": "mace",
+    "lance": "spear", "pike": "spear", "trident": "spear", "halberd": "spear", "javelin": "spear",
+    "polearm": "spear", "glaive": "spear", "pitchfork": "spear", "scythe": "spear",
+    "longbow": "bow", "crossbow": "bow", "shortbow": "bow", "arrow": "bow", "quiver": "bow",
+    "magic staff": "staff", "rod": "staff", "scepter": "staff", "sceptre": "staff", "stave": "staff",
+    "crook": "staff", "stick": "wand", "magic wand": "wand",
+    "gun": "blaster", "pistol": "blaster", "rifle": "blaster", "laser": "blaster", "raygun": "blaster",
+    "ray gun": "blaster",
+    "no-dachi": "katana", "nodachi": "katana", "wakizashi": "katana", "tachi": "katana",
+}
+
+# how the weapon hand holds each kind: "melee" (raised forward), "pole" (upright staff/spear),
+# "aim" (arm stretched forward: bow, blaster)
+GRIP = {"sword": "melee", "katana": "melee", "dagger": "melee", "axe": "melee", "hammer": "melee",
+        "mace": "melee", "wand": "melee", "spear": "pole", "staff": "pole", "bow": "aim", "blaster": "aim"}
+
+
+def resolve_weapon(requested: str | None, default: str) -> str:
+    """The weapon kind to draw: ``requested`` (an item id or alias) or the subject's ``default``.
+
+    ``"none"`` means unarmed. Unknown ids fall back to the subject's default weapon, or a sword
+    when the subject is unarmed by default.
+    """
+    default = (default or "none").lower()
+    if default not in WEAPONS:
+        default = ALIASES.get(default, "none")
+    if requested is None:
+        return default
+    key = requested.strip().lower().replace("_", " ")
+    if key in WEAPONS:
+        return key
+    if key in ALIASES:
+        return ALIASES[key]
+    for word in key.split():
+        if word in WEAPONS:
+            return word
+        if word in ALIASES:
+            return ALIASES[word]
+    return default if default != "none" else "sword"
+
+
+# ---------------------------------------------------------------------------- geometry
+def _dir(angle: float) -> tuple[float, float]:
+    a = math.radians(angle)
+    return math.cos(a), math.sin(a)
+
+
+def _add(p, d, k: float) -> tuple[float, float]:
+    return p[0] + d[0] * k, p[1] + d[1] * k
+
+
+def _edge_line(cv: PartCanvas, p0, p1, color, part: str) -> None:
+    m = cv.line_mask(p0, p1) & (cv.part == cv._part_id(part))
+    cv.detail(m, color)
+
+
+class Held:
+    """Where a drawn weapon ended up: its grip and tip (pixel coordinates)."""
+
+    def __init__(self, grip: tuple[float, float], tip: tuple[float, float]) -> None:
+        self.grip = grip
+        self.tip = tip
+
+
+def draw_weapon(cv: PartCanvas, kind: str, grip: tuple[float, float], angle: float, S: float,
+                mats: dict[str, Material], *, fwd: float = 1.0, detail: int = 1,
+                hand_r: float = 1.0, big: bool = False) -> Held:
+    """Paint weapon ``kind`` held at ``grip`` pointing along ``angle``.
+
+    ``fwd`` is +1 when the wielder's outward side is +x (side view, facing right) and -1 when
+    it is -x; blades with one cutting edge (axe) turn their edge that way. ``detail`` is 0 at
+    tiny sizes, 1 normal, 2 at 64 px and more. ``big`` draws the oversized variant (great axe,
+    long blade).
+    """
+    d = _dir(angle)
+    n = (-d[1], d[0])
+    # the normal that points outward (toward fwd on x, or up when vertical)
+    if n[0] * fwd < -1e-6 or (abs(n[0]) < 1e-6 and n[1] > 0):
+        n = (-n[0], -n[1])
+    up = n if n[1] < 0 or (n[1] == 0 and n[0] < 0) else (-n[0], -n[1])  # normal facing the light
+    part = "weapon"
+    k = 1.25 if big else 1.0
+    lw = max(0.6, 0.028 * S)  # handle radius
+    if kind in ("sword", "dagger", "katana"):
+        L = {"sword": 0.40, "dagger": 0.20, "katana": 0.46}[kind] * S * k
+        bw = max(0.7, {"sword": 0.048, "dagger": 0.045, "katana": 0.036}[kind] * S)
+        hilt = max(1.0, (0.10 if kind == "katana" else 0.06) * S)
+        gp = _add(grip, d, hand_r + 0.2)
+        tip = _add(gp, d, L)
+        if kind == "katana":
+            pts_a, pts_b = [], []
+            for t in np.linspace(0.0, 1.0, 7):
+                c = _add(gp, d, L * t)
+                bend = -0.10 * L * t * t  # spine curves back toward -n
+                c = _add(c, n, bend)
+                wdt = bw * (1.0 - 0.55 * t ** 4)
+                pts_a.append(_add(c, n, wdt))
+                pts_b.append(_add(c, n, -wdt))
+            tip = pts_b[-1]
+            cv.polygon(part, pts_a + pts_b[::-1], mats["blade"], highlight=True)
+            edge_a, edge_b = (pts_a, pts_b) if n == up else (pts_b, pts_a)
+            for p, q in zip(edge_a[:-1], edge_a[1:]):
+                _edge_line(cv, _add(p, up, -0.5), _add(q, up, -0.5), mats["blade"].ramp[HIGHLIGHT], part)
+        else:
+            neck = _add(gp, d, L - bw * 1.6)
+            pts = [_add(gp, n, bw), _add(neck, n, bw), tip, _add(neck, n, -bw), _add(gp, n, -bw)]
+            cv.polygon(part, pts, mats["blade"], highlight=True)
+            e0 = _add(_add(gp, up, bw - 0.5), d, 0.5)
+            e1 = _add(_add(neck, up, bw - 0.5), d, bw * 0.8)
+            _edge_line(cv, e0, e1, mats["blade"].ramp[HIGHLIGHT], part)
+            if detail >= 2 and kind == "sword":  # fuller
+                _edge_line(cv, _add(gp, d, 1.5), _add(neck, d, -1.0), mats["blade"].ramp[1], part)
+        # hilt and guard
+        back = _add(grip, d, -hilt)
+        cv.capsule(part, back, gp, lw, mats["leather"] if kind != "katana" else mats["hilt"])
+        if kind == "katana":
+            cv.ellipse(part, gp, (max(0.8, 0.045 * S), max(0.8, 0.045 * S)), mats["gold"], highlight=True)
+        else:
+            gl = max(1.2, (0.10 if kind == "sword" else 0.07) * S * (1.1 if big else 1.0))
+            gr = max(0.55, 0.022 * S)
+            cv.capsule(part, _add(gp, n, gl), _add(gp, n, -gl), gr, mats["gold"], highlight=True)
+            if detail >= 1:
+                cv.ellipse(part, _add(back, d, -0.3), (max(0.7, lw * 1.3),) * 2, mats["gold"], highlight=True)
+        return Held(grip, tip)
+
+    if kind in ("axe", "hammer", "mace"):
+        length = {"axe": 0.42, "hammer": 0.38, "mace": 0.32}[kind] * S * k
+        bottom = _add(grip, d, -max(1.0, 0.07 * S))
+        top = _add(grip, d, length)
+        cv.capsule(part, bottom, top, lw, mats["wood"])
+        if kind == "axe":
+            hd = _add(grip, d, length * 0.80)
+            hl = max(1.6, 0.10 * S * k)  # half-length of the head along the handle at its edge
+            reach = max(2.2, 0.17 * S * k)
+            sides = (1, -1) if big else (1,)
+            for s in sides:
+                nn = (n[0] * s, n[1] * s)
+                pts = [_add(hd, d, -hl * 0.35), _add(_add(hd, d, -hl), nn, reach),
+                       _add(_add(hd, d, hl * 0.15), nn, reach * 1.08), _add(_add(hd, d, hl), nn, reach),
+                       _add(hd, d, hl * 0.35)]
+                cv.polygon(part, pts, mats["metal"], highlight=True)
+                _edge_line(cv, _add(_add(hd, d, -hl * 0.9), nn, reach - 0.6), _add(_add(hd, d, hl * 0.9), nn, reach - 0.6),
+                           mats["blade"].ramp[HIGHLIGHT], part)
+            if not big and detail >= 1:
+                spike = [_add(hd, d, -hl * 0.3), _add(hd, n, -reach * 0.45), _add(hd, d, hl * 0.3)]
+                cv.polygon(part, spike, mats["metal"])
+            cv.capsule(part, _add(top, d, -0.4), top, lw, mats["wood"])
+        elif kind == "hammer":
+            hd = _add(grip, d, length * 0.86)
+            hw = max(1.6, 0.11 * S * k)
+            ht = max(1.2, 0.075 * S * k)
+            pts = [_add(_add(hd, n, hw), d, -ht), _add(_add(hd, n, hw), d, ht),
+                   _add(_add(hd, n, -hw), d, ht), _add(_add(hd, n, -hw), d, -ht)]
+            cv.polygon(part, pts, mats["metal"], highlight=True)
+            if detail >= 1:
+                _edge_line(cv, _add(_add(hd, n, hw - 0.6), d, -ht + 0.6), _add(_add(hd, n, -hw + 0.6), d, -ht + 0.6),
+                           mats["metal"].ramp[LIGHT], part)
+                cv.capsule(part, _add(hd, n, -hw * 0.4), _add(hd, n, hw * 0.4), max(0.6, ht * 0.55), mats["gold"])
+        else:  # mace
+            hd = _add(grip, d, length)
+            r = max(1.3, 0.075 * S * k)
+            if detail >= 1:
+                for a in range(0, 360, 60):
+                    sd = _dir(angle + a)
+                    cv.capsule(part, hd, _add(hd, sd, r * 1.45), max(0.5, r * 0.22), mats["metal"])
+            cv.ellipse(part, hd, (r, r), mats["metal"], highlight=True)
+            top = _add(hd, d, r)
+        return Held(grip, top)
+
+    if kind in ("spear", "staff"):
+        up_len = (0.56 if kind == "spear" else 0.50) * S
+        down_len = (0.30 if kind == "spear" else 0.36) * S
+        top = _add(grip, d, up_len)
+        bottom = _add(grip, d, -down_len)
+        cv.capsule(part, bottom, top, lw, mats["wood"])
+        if kind == "spear":
+            hl = max(2.5, 0.15 * S)
+            hw = max(1.0, 0.05 * S)
+            base = _add(top, d, -0.5)
+            mid = _add(base, d, hl * 0.35)
+            tip = _add(base, d, hl)
+            cv.polygon(part, [_add(base, n, hw * 0.5), _add(mid, n, hw), tip, _add(mid, n, -hw),
+                              _add(base, n, -hw * 0.5)], mats["blade"], highlight=True)
+            _edge_line(cv, _add(mid, up, hw - 0.6), _add(tip, d, -0.6), mats["blade"].ramp[HIGHLIGHT], part)
+            if detail >= 1:
+                cv.capsule(part, _add(base, d, -max(1.0, 0.03 * S)), base, lw * 1.35, mats["leather"])
+            return Held(grip, tip)
+        r = max(1.2, 0.06 * S)
+        orb = _add(top, d, r * 0.9)
+        if detail >= 1:
+            # a forked head cradling the orb
+            cv.capsule(part, _add(top, n, -r * 1.0), _add(_add(orb, n, -r * 1.15), d, r * 0.6), max(0.5, lw * 0.8),
+                       mats["wood"])
+            cv.capsule(part, _add(top, n, r * 1.0), _add(_add(orb, n, r * 1.15), d, r * 0.6), max(0.5, lw * 0.8),
+                       mats["wood"])
+            cv.capsule(part, _add(top, n, -r), _add(top, n, r), max(0.5, lw * 0.9), mats["wood"])
+        cv.ellipse(part, orb, (r, r), mats["magic"], highlight=True)
+        if detail >= 2:
+            cv.pixel(orb[0] - r * 0.35, orb[1] - r * 0.35, (255, 255, 255), part=part)
+        return Held(grip, _add(orb, d, r))
+
+    if kind == "wand":
+        L = max(3.0, 0.22 * S)
+        back = _add(grip, d, -max(0.8, 0.05 * S))
+        tip = _add(grip, d, L)
+        cv.capsule(part, back, tip, max(0.5, lw * 0.8), mats["wood"])
+        r = max(0.8, 0.04 * S)
+        cv.ellipse(part, tip, (r, r), mats["magic"], highlight=True)
+        if detail >= 1:
+            glow = mats["magic"].ramp[HIGHLIGHT]
+            for ox, oy in ((1.0, 0), (-1.0, 0), (0, 1.0), (0, -1.0)):
+                p = (tip[0] + ox * (r + 0.6), tip[1] + oy * (r + 0.6))
+                cv.pixel(p[0], p[1], glow, part=part)
+        return Held(grip, _add(tip, d, r))
+
+    if kind == "bow":
+        R = max(3.5, 0.30 * S)
+        rx = max(1.5, R * 0.35)
+        th = max(0.9, 0.035 * S)
+        # a vertical arc bulging outward (fwd) with the grip at its belly
+        c = (grip[0] - fwd * (rx - th * 0.5), grip[1])
+        outer = cv.ellipse_mask(c, (rx + th * 0.5, R))
+        inner = cv.ellipse_mask(c, (max(0.5, rx - th * 0.8), R - th * 1.2))
+        xs = np.arange(cv.w)[None, :] + 0.5
+        half = (xs - c[0]) * fwd >= -0.01
+        arc = outer & ~inner & half
+        cv.mask(part, arc, mats["wood"], highlight=True)
+        ys_top = int(math.floor(c[1] - R + 0.5))
+        ys_bot = int(math.floor(c[1] + R - 0.5))
+        sx = c[0] + (0.0 if fwd > 0 else -1.0) + fwd * 0.0
+        string = cv.line_mask((sx, ys_top + 0.5), (sx, ys_bot + 0.5))
+        cv.detail(string, (236, 232, 214), part=part, only_on=False)
+        return Held(grip, (c[0], c[1] - R))
+
+    if kind == "blaster":
+        L = max(4.0, 0.24 * S)
+        bh = max(1.0, 0.045 * S)  # half height of the body
+        o = _add(grip, d, -max(0.8, 0.04 * S))
+        body0 = _add(o, n, 0.0)
+        # body sits on top of the hand (toward `up`), barrel forward
+        c0 = _add(body0, up, bh * 0.9)
+        c1 = _add(c0, d, L * 0.62)
+        pts = [_add(c0, up, bh), _add(c1, up, bh), _add(c1, up, -bh), _add(c0, up, -bh)]
+        cv.polygon(part, pts, mats["gun"], highlight=True)
+        bar0 = _add(c1, up, bh * 0.25)
+        bar1 = _add(bar0, d, L * 0.38)
+        cv.capsule(part, bar0, bar1, max(0.55, bh * 0.55), mats["metal"], highlight=True)
+        cv.ellipse(part, bar1, (max(0.6, bh * 0.6),) * 2, mats["magic"], highlight=True)
+        if detail >= 1:
+            stripe = cv.line_mask(_add(c0, d, 1.0), _add(c1, d, -0.5)) & (cv.part == cv._part_id(part))
+            cv.detail(stripe, mats["accent"].base)
+        return Held(grip, bar1)
+
+    raise ValueError(f"weapon: unknown kind {kind!r}")
+
+
+# ---------------------------------------------------------------------------- shields
+def draw_shield(cv: PartCanvas, kind: str, center: tuple[float, float], S: float, mats: dict[str, Material], *,
+                side: bool, fwd: float = 1.0, emblem: str = "stripe", detail: int = 1) -> None:
+    """Paint a ``kind`` shield (``kite``, ``round``, ``tower``, ``buckler``) centred on ``center``.
+
+    Side view foreshortens the shield to about two thirds of its width. ``emblem`` decorates
+    the face: ``cross``, ``stripe``, ``quarters``, ``boss`` or ``none``.
+    """
+    part = "shield"
+    cx, cy = center
+    fs = 0.74 if side else 1.0
+    rim = mats["metal"]
+    face = mats["shield"]
+    if kind in ("round", "buckler"):
+        r = (0.19 if kind == "round" else 0.13) * S
+        rx, ry = max(1.5, r * fs), max(1.8, r)
+        cv.ellipse(part, center, (rx, ry), rim, highlight=True)
+        irx, iry = max(1.0, rx - max(0.8, 0.03 * S)), max(1.2, ry - max(0.8, 0.03 * S))
+        cv.ellipse(part, center, (irx, iry), face, shading="sphere", highlight=False)
+        if emblem == "quarters" and detail >= 1:
+            m = cv.ellipse_mask(center, (irx, iry))
+            ys, xs = np.mgrid[0:cv.h, 0:cv.w]
+            q = m & (((xs + 0.5 - cx) * (ys + 0.5 - cy)) > 0)
+            cv.mask(part, q, mats["shield2"], shading="flat")
+        br = max(0.8, 0.05 * S)
+        cv.ellipse(part, center, (max(0.7, br * fs * 1.1), br), rim, highlight=True)
+        return
+    if kind == "tower":
+        hw, hh = 0.14 * S * fs, 0.24 * S
+        pts = [(cx - hw, cy - hh), (cx + hw, cy - hh), (cx + hw, cy + hh), (cx - hw, cy + hh)]
+    else:  # kite
+        hw, hh = max(1.6, 0.17 * S * fs), max(2.4, 0.25 * S)
+        top = cy - hh * 0.8
+        pts = [(cx - hw, top + hh * 0.1), (cx - hw * 0.6, top - hh * 0.08), (cx + hw * 0.6, top - hh * 0.08),
+               (cx + hw, top + hh * 0.1), (cx + hw * 0.92, cy + hh * 0.25), (cx, cy + hh * 1.1),
+               (cx - hw * 0.92, cy + hh * 0.25)]
+        if side:  # a skewed 3/4 shield: its far edge is pulled in
+            pts = [(x + (0.25 * hw if x < cx else 0.0) * fwd, y) for x, y in pts]
+    cv.polygon(part, pts, rim, highlight=True)
+    t = max(0.8, 0.035 * S)
+    inner = _shrink(pts, (cx, cy), t)
+    cv.polygon(part, inner, face, highlight=True)
+    if detail >= 1 and emblem in ("cross", "stripe"):
+        col = mats["emblem"]
+        ys0 = min(p[1] for p in inner)
+        ys1 = max(p[1] for p in inner)
+        bx = sum(p[0] for p in inner) / len(inner)
+        vw = max(0.5, 0.025 * S)
+        cv.mask(part, cv.polygon_mask([(bx - vw, ys0 + 0.6), (bx + vw, ys0 + 0.6), (bx + vw, ys1 - 0.8),
+                                       (bx - vw, ys1 - 0.8)]) & cv.polygon_mask(inner), col, shading="flat")
+        if emblem == "cross":
+            yy = ys0 + (ys1 - ys0) * 0.33
+            xs0 = min(p[0] for p in inner)
+            xs1 = max(p[0] for p in inner)
+            cv.mask(part, cv.polygon_mask([(xs0 + 0.6, yy - vw), (xs1 - 0.6, yy - vw), (xs1 - 0.6, yy + vw),
+                                           (xs0 + 0.6, yy + vw)]) & cv.polygon_mask(inner), col, shading="flat")
+
+
+def _shrink(pts, c, t: float):
+    """Move every vertex toward ``c`` by about ``t`` pixels (an inset polygon)."""
+    out = []
+    for x, y in pts:
+        dx, dy = c[0] - x, c[1] - y
+        dist = math.hypot(dx, dy) or 1.0
+        out.append((x + dx / dist * t * 1.3, y + dy / dist * t * 1.3))
+    return out

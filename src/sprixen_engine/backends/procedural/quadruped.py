@@ -1,0 +1,550 @@
+"""Four-legged creatures (wolf, dog, fox, cat, lion, horse, deer, boar, bear ...).
+
+Side view facing right: a shaded torso tube (haunch → waist → chest), four legs (the far
+pair darker and offset so all four read), a neck, a head made of cranium + snout with eye,
+nose and ears, and a tail. Everything is driven by the subject's ``look`` table, so a new
+animal is mostly data:
+
+- proportions (units of body length): ``body_h``, ``leg_len``, ``leg_w``, ``chest``,
+  ``haunch``, ``waist``, ``hump``, ``neck_len``, ``neck_angle`` (degrees above horizontal),
+  ``neck_w``, ``head_r``, ``snout_len``, ``snout_r``, ``snout_angle`` (degrees below
+  horizontal), ``ear_len``, ``tail_len``, ``tail_r``;
+- kinds: ``ears`` (pointed, floppy, round, side, small), ``tail`` (bushy, thin_up, tuft,
+  hair, nub, short_up, curl, curly), ``mane`` (none, lion, horse), ``horns`` (none,
+  antlers), ``feet`` (paw, hoof), ``tusks``/``bristles`` booleans;
+- ``extras``: accessories/markings a variant may pick (collar, spots, stripes, socks,
+  blaze, saddle, tail_tip, mask, chest_patch, patch, no_antlers ...); ``variant_extras``
+  how many (default 1);
+- ``colors``: slots primary, secondary, belly, dark, horn, accent, eye;
+  ``variant_colors`` natural alternative coats for variants 1, 2.
+
+``view="top_down"`` draws the animal from above (head to the right).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..base import RenderedSprite, SpriteSpec
+from .anatomy import (ellipse_px, BASE, LIGHT, SHADOW, Figure, Fit, Material, PartCanvas, darker, eye, finish, jitter,
+                      look_colors, make_materials, pick, styles_has, zigzag)
+
+DEFAULTS: dict = {
+    "body_h": 0.42, "leg_len": 0.42, "leg_w": 0.07, "chest": 1.05, "haunch": 1.0, "waist": 0.86, "hump": 0.0,
+    "neck_len": 0.22, "neck_angle": 40.0, "neck_w": 1.0,
+    "head_r": 0.16, "snout_len": 0.18, "snout_r": 0.075, "snout_angle": 12.0,
+    "ears": "pointed", "ear_len": 0.16, "tail": "bushy", "tail_len": 0.45, "tail_r": 0.08,
+    "mane": "none", "horns": "none", "tusks": False, "bristles": False, "feet": "paw",
+    "extras": [], "variant_extras": 1,
+}
+
+DEFAULT_COLORS = {
+    "primary": (140, 110, 80), "secondary": (200, 180, 150), "dark": (50, 40, 40),
+    "horn": (225, 215, 185), "accent": (200, 40, 40), "eye": (30, 25, 25),
+}
+
+_NUM = ("body_h", "leg_len", "leg_w", "chest", "haunch", "waist", "neck_len", "head_r", "snout_len", "snout_r",
+        "ear_len", "tail_len", "tail_r")
+
+
+def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
+    p = dict(DEFAULTS)
+    p.update({k: v for k, v in look.items() if k not in ("colors", "variant_colors")})
+    if spec.variant > 0:
+        for k in _NUM:
+            p[k] = jitter(rng, float(p[k]), 0.12)
+        p["neck_angle"] = float(p["neck_angle"]) + rng.uniform(-8, 8)
+    else:
+        for k in _NUM:  # keep the stream aligned between variants
+            rng.uniform()
+        rng.uniform()
+    extras = list(p.get("extras", []))
+    n = int(p.get("variant_extras", 1))
+    p["chosen"] = set(pick(rng, extras, n if spec.variant > 0 else 0))
+    if spec.variant == 2 and extras and len(extras) > n:
+        # make variant 2 differ from variant 1 in its accessories too
+        p["chosen"] = set(pick(rng, extras, n + 1))
+    if styles_has(spec, "cute"):
+        p["head_r"] *= 1.4
+        p["snout_len"] *= 0.6
+        p["leg_len"] *= 0.75
+        p["body_h"] *= 1.12
+        p["neck_len"] *= 0.6
+        p["ear_len"] *= 1.15
+    if styles_has(spec, "dark_fantasy", "horror"):
+        p["bristles"] = True
+        p["spiky"] = True
+    return p
+
+
+# ---------------------------------------------------------------------------- side view
+def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict, small: bool) -> tuple[Figure, dict]:
+    f = Figure()
+    prim, sec = m["primary"], m["secondary"]
+    far = darker(prim)
+    belly = m.get("belly")
+    dark = m["dark"]
+    chosen = p["chosen"]
+    bh, ll, lw = p["body_h"], p["leg_len"], p["leg_w"]
+    r_mid = bh / 2
+    yc = -(ll + r_mid)
+    hip = (-0.5 + r_mid * p["haunch"], yc)
+    chest = (0.5 - r_mid * p["chest"], yc - float(p.get("hump", 0.0)) - 0.02)
+    mid = ((hip[0] + chest[0]) / 2, yc - r_mid * (1 - p["waist"]) * 0.8)
+    chest = (chest[0], chest[1] + r_mid * (p["chest"] - 1.0) * 0.6)
+    socks = "socks" in chosen
+    leg_mat_near = dark if socks else prim
+    hoof = p["feet"] == "hoof"
+    info: dict = {}
+
+    # ---------------------------------------------------------------- legs
+    xf = chest[0] + 0.02
+    xb = hip[0] + 0.06
+    off = min(max(lw * 2.6, 0.08), (xf - xb) * 0.2)
+
+    def leg_front(name: str, x: float, mat: Material, lmat: Material, behind: bool) -> None:
+        top = (x, yc)
+        knee = (x + 0.01, -ll * 0.42)
+        foot = (x, -lw * 0.9)
+        f.capsule(name, top, knee, lw * 1.45, mat, r1=lw * 1.05, behind=behind, inner=None if behind else "shade")
+        f.capsule(name, knee, foot, lw * 1.05, mat if not socks else lmat, r1=lw * 0.95, behind=behind)
+        _foot(name, foot, mat if not socks else lmat, behind)
+        f.pivot(f"shoulder_{name[4:]}", top)
+        f.pivot(f"foot_{name[4:]}", (foot[0], 0.0))
+
+    def leg_back(name: str, x: float, mat: Material, lmat: Material, behind: bool) -> None:
+        top = (x, yc + bh * 0.05)
+        f.ellipse(name, (x + 0.01, yc + bh * 0.1), (bh * 0.3 * p["haunch"], bh * 0.42), mat, angle=-15,
+                  behind=behind, highlight=False, inner=None if behind else "shade")
+        hock = (x - min(0.09, ll * 0.2), -ll * 0.3)
+        foot = (x - min(0.05, ll * 0.1), -lw * 0.9)
+        f.capsule(name, (x, yc + bh * 0.3), hock, lw * 1.35, mat, r1=lw * 0.95, behind=behind)
+        f.capsule(name, hock, foot, lw * 0.95, mat if not socks else lmat, r1=lw * 0.9, behind=behind)
+        _foot(name, foot, mat if not socks else lmat, behind)
+        f.pivot(f"hip_{name[4:]}", top)
+        f.pivot(f"foot_{name[4:]}", (foot[0], 0.0))
+
+    def _foot(name: str, foot: tuple[float, float], mat: Material, behind: bool) -> None:
+        x, y = foot
+        if hoof:
+            f.capsule(name, (x - lw * 0.2, -lw * 0.55), (x + lw * 0.35, -lw * 0.55), lw * 0.55, dark,
+                      behind=behind, min_px=0.5)
+        elif lw * p.get("_s", 99.0) >= 1.3:
+            f.ellipse(name, (x + lw * 0.45, -lw * 0.7), (lw * 1.3, lw * 0.7), mat, behind=behind, min_px=0.5)
+
+    # far legs first (behind everything), darker, offset
+    leg_back("leg_back_right", xb + off, far, darker(leg_mat_near), True)
+    leg_front("leg_front_right", xf - off, far, darker(leg_mat_near), True)
+
+    # ---------------------------------------------------------------- tail (behind the body)
+    t0 = (hip[0] - r_mid * 0.75, yc - r_mid * 0.45)
+    _tail(f, p, m, t0, chosen)
+    f.pivot("tail_base", t0)
+
+    # ---------------------------------------------------------------- neck + mane behind head
+    na = math.radians(p["neck_angle"])
+    n0 = (chest[0] + r_mid * 0.35, chest[1] - r_mid * 0.25)
+    nl = p["neck_len"]
+    head = (n0[0] + math.cos(na) * nl + p["head_r"] * 0.2, n0[1] - math.sin(na) * nl - p["head_r"] * 0.1)
+    nr = r_mid * 0.62 * p["neck_w"]
+    hr = p["head_r"]
+
+    # ---------------------------------------------------------------- torso
+    spine = [hip, mid, chest]
+    radii = [r_mid * p["haunch"], r_mid * p["waist"], r_mid * p["chest"]]
+    f.tube("body", spine, radii, prim, belly=belly, belly_min=0.55, highlight=False)
+    f.capsule("body", n0, (head[0] - hr * 0.3, head[1] + hr * 0.1), nr, prim, r1=nr * 0.8 if nl > 0.1 else nr)
+    f.pivot("neck", n0)
+    if p["mane"] == "horse":
+        _horse_mane(f, p, m, n0, head, nr, hr)
+    if p.get("bristles"):
+        _bristles(f, p, m, hip, chest, r_mid, small)
+    # markings on the torso
+    if chosen & {"spots", "stripes", "saddle", "patch"}:
+        f.custom(lambda cv, fit: _markings(cv, fit, p, m, chosen, hip, chest, r_mid, yc))
+
+    # ---------------------------------------------------------------- near legs
+    leg_back("leg_back_left", xb, prim, leg_mat_near, False)
+    leg_front("leg_front_left", xf, prim, leg_mat_near, False)
+
+    # ---------------------------------------------------------------- head
+    if p["mane"] == "lion":
+        _lion_mane(f, p, m, head, hr, small)
+    _head(f, p, m, head, hr, chosen, colors, spec, small)
+    f.pivot("head", head)
+    f.pivot("hip_front", (xf, yc))
+    f.pivot("hip_back", (xb, yc))
+    info["head"] = head
+    return f, info
+
+
+def _tail(f: Figure, p: dict, m: dict, t0, chosen) -> None:
+    kind = p["tail"]
+    L, r = p["tail_len"], p["tail_r"]
+    prim, sec = m["primary"], m["secondary"]
+    x, y = t0
+    tip_white = "tail_tip" in chosen or p.get("tail_tip", False)
+    if kind == "bushy":
+        pts = [(x + 0.04, y), (x - L * 0.4, y + L * 0.05), (x - L * 0.8, y + L * 0.35), (x - L * 0.95, y + L * 0.7)]
+        rad = [r * 0.45, r * 0.95, r, r * 0.55]
+        if tip_white:
+            f.tube(lambda ti: [("tail", ti.t < 0.72, None), ("tail", ti.t >= 0.72, sec)], pts, rad, prim)
+        else:
+            f.tube("tail", pts, rad, prim)
+    elif kind == "fox":
+        pts = [(x + 0.04, y), (x - L * 0.45, y + L * 0.02), (x - L * 0.85, y + L * 0.22), (x - L * 1.05, y + L * 0.18)]
+        rad = [r * 0.4, r * 0.95, r * 0.95, r * 0.45]
+        f.tube(lambda ti: [("tail", ti.t < 0.7, None), ("tail", ti.t >= 0.7, sec)], pts, rad, prim)
+    elif kind == "thin_up":
+        pts = [(x + 0.03, y), (x - L * 0.35, y - L * 0.05), (x - L * 0.55, y - L * 0.45), (x - L * 0.4, y - L * 0.85)]
+        f.tube("tail", pts, [r, r, r * 0.9, r * 0.8], prim)
+    elif kind == "curl":
+        pts = [(x + 0.03, y), (x - L * 0.35, y - L * 0.25), (x - L * 0.3, y - L * 0.7), (x - L * 0.05, y - L * 0.8)]
+        f.tube("tail", pts, [r, r, r * 0.85, r * 0.6], prim)
+    elif kind == "tuft":
+        pts = [(x + 0.03, y), (x - L * 0.45, y + L * 0.2), (x - L * 0.8, y + L * 0.25), (x - L * 0.95, y - L * 0.1)]
+        f.tube("tail", pts, [r, r, r * 0.9, r * 0.9], prim)
+        f.ellipse("tail", (x - L * 0.98, y - L * 0.18), (r * 2.4, r * 3.0), sec, angle=20)
+    elif kind == "hair":
+        pts = [(x + 0.02, y), (x - L * 0.25, y + L * 0.1), (x - L * 0.4, y + L * 0.5), (x - L * 0.35, y + L * 0.95)]
+        f.tube("tail", pts, [r * 0.6, r, r * 0.95, r * 0.5], sec)
+    elif kind == "nub":
+        f.ellipse("tail", (x - r * 0.4, y - r * 0.1), (r * 1.1, r * 0.9), prim)
+    elif kind == "short_up":
+        f.ellipse("tail", (x - r * 0.9, y - r * 1.0), (r * 0.8, r * 1.5), sec, angle=-35)
+    elif kind == "curly":
+        pts = [(x + 0.03, y), (x - L * 0.4, y + L * 0.1), (x - L * 0.55, y + L * 0.5), (x - L * 0.35, y + L * 0.55)]
+        f.tube("tail", pts, [r, r, r * 0.9, r], prim)
+        f.ellipse("tail", (x - L * 0.6, y + L * 0.55), (r * 1.8, r * 2.4), m["dark"])
+
+
+def _horse_mane(f: Figure, p: dict, m: dict, n0, head, nr, hr) -> None:
+    # a strip of hair along the top of the neck, from the poll to the withers, with a jagged edge
+    hx, hy = head[0] - hr * 0.5, head[1] - hr * 0.55
+    wx, wy = n0[0] - nr * 0.9, n0[1] - nr * 0.7
+    dx, dy = wx - hx, wy - hy
+    ln = math.hypot(dx, dy) or 1.0
+    nx, ny = dy / ln, -dx / ln  # normal pointing up-right of the line head->withers... orient to "up"
+    if ny > 0:
+        nx, ny = -nx, -ny
+    w = nr * 0.55
+    pts = [(hx + nx * w * 0.2, hy + ny * w * 0.2)]
+    k = 4
+    for i in range(1, k + 1):
+        t = i / k
+        bx, by = hx + dx * t, hy + dy * t
+        a = w * (1.3 if i % 2 else 0.6)
+        pts.append((bx + nx * a - dx / ln * w * 0.3, by + ny * a - dy / ln * w * 0.3))
+    pts += [(wx - nx * w * 0.2, wy - ny * w * 0.2), (hx - nx * w, hy - ny * w)]
+    f.poly("body", pts, m["secondary"], shading="rim")
+
+
+def _bristles(f: Figure, p: dict, m: dict, hip, chest, r, small: bool) -> None:
+    n = 3 if small else 5
+    x0, x1 = hip[0] + r * 0.2, chest[0] + r * 0.5
+    y0, y1 = hip[1] - r * p["haunch"] * 0.95, chest[1] - r * p["chest"] * 0.97
+    pts = zigzag((x0, y0 + r * 0.12), (x1, y1 + r * 0.12), n, r * (0.45 if p.get("spiky") else 0.3), side=1.0)
+    pts += [(x1 + r * 0.1, y1 + r * 0.35), (x0, y0 + r * 0.3)]
+    f.poly("body", pts, m["secondary"] if not p.get("spiky") else m["dark"], shading="flat")
+
+
+def _markings(cv: PartCanvas, fit: Fit, p: dict, m: dict, chosen: set, hip, chest, r, yc) -> None:
+    body = cv.part == cv.part_names.index("body") if "body" in cv.part_names else None
+    if body is None:
+        return
+    s = fit.s
+    if "stripes" in chosen:
+        ramp = m["dark"].ramp
+        x0, _ = fit.p((hip[0] - r * 0.4, 0))
+        x1, _ = fit.p((chest[0] + r * 0.2, 0))
+        step = max(2.0, (x1 - x0) / 5)
+        xs = np.arange(cv.w)[None, :] + 0.5
+        ys = np.arange(cv.h)[:, None] + 0.5
+        _, ytop = fit.p((0, yc - r))
+        band = ((xs - x0 + (ys - ytop) * 0.35) % step) < max(1.0, step * 0.33)
+        band &= (xs > x0) & (xs < x1) & (ys < ytop + r * s * 1.5)
+        cv.detail(body & band, ramp[SHADOW if s < 25 else BASE])
+    if "spots" in chosen or "patch" in chosen:
+        ramp = (m[p.get("spot_slot", "dark")] if "spots" in chosen else m["secondary"]).ramp
+        rng = np.random.default_rng(int(r * 1000) + len(chosen))  # placement from the proportions
+        n = 2 if "patch" in chosen else (3 if s < 20 else 5)
+        for _ in range(n):
+            t = rng.uniform(0.1, 0.9)
+            cx = hip[0] + (chest[0] - hip[0]) * t
+            cy = yc + rng.uniform(-0.6, 0.2) * r
+            rr = r * (0.5 if "patch" in chosen else 0.22)
+            mm = ellipse_px(cv, fit.p((cx, cy)), (max(rr * s, 1.0), max(rr * s * 0.8, 1.0)))
+            cv.detail(body & mm, ramp[BASE] if "patch" in chosen else ramp[BASE])
+    if "saddle" in chosen:
+        acc = m["accent"].ramp
+        cx = (hip[0] + chest[0]) / 2 + 0.02
+        x0, y0 = fit.p((cx - r * 0.6, yc - r * 1.2))
+        x1, y1 = fit.p((cx + r * 0.6, yc + r * 0.1))
+        mm = np.zeros((cv.h, cv.w), bool)
+        mm[int(y0):int(math.ceil(y1)), int(x0):int(math.ceil(x1))] = True
+        cv.detail(body & mm, acc[BASE])
+        cv.detail(body & mm & ~np.roll(mm, 1, 0), acc[LIGHT])
+
+
+def _lion_mane(f: Figure, p: dict, m: dict, head, hr, small: bool) -> None:
+    cx, cy = head[0] - hr * 0.45, head[1] + hr * 0.15
+    R = hr * 1.75
+    n = 7 if small else 10
+    pts = []
+    for i in range(2 * n):
+        a = math.pi * 2 * i / (2 * n) + 0.2
+        rr = R * (1.0 if i % 2 == 0 else 0.78)
+        pts.append((cx + math.cos(a) * rr * 0.95, cy + math.sin(a) * rr * 1.05))
+    f.poly("head", pts, m["secondary"], shading="rim")
+    f.ellipse("head", (cx, cy), (R * 0.82, R * 0.88), m["secondary"], highlight=False)
+
+
+def _head(f: Figure, p: dict, m: dict, head, hr, chosen, colors, spec, small) -> None:
+    prim, sec, dark = m["primary"], m["secondary"], m["dark"]
+    hx, hy = head
+    sa = math.radians(p["snout_angle"])
+    sl, sr = p["snout_len"], p["snout_r"]
+    cute = styles_has(spec, "cute")
+    ears = p["ears"]
+    el = p["ear_len"]
+    # far ear (behind the head)
+    if ears in ("pointed", "small"):
+        w = hr * (0.42 if ears == "pointed" else 0.3)
+        bx = hx - hr * 0.15
+        f.poly("head", [(bx + hr * 0.12 - w, hy - hr * 0.45), (bx + hr * 0.12 + w, hy - hr * 0.6),
+                        (bx + hr * 0.05 + w * 0.1, hy - hr * 0.62 - el)], darker(prim), shading="flat")
+    elif ears == "side":
+        f.ellipse("head", (hx - hr * 0.1, hy - hr * 0.85), (el * 0.45, hr * 0.28), darker(prim), angle=-60,
+                  shading="flat")
+    # antlers (far one behind the head)
+    if p["horns"] == "antlers" and "no_antlers" not in chosen:
+        _antlers(f, p, m, (hx - hr * 0.05, hy - hr * 0.7), hr, far=True, small=small)
+    # cranium and snout
+    f.ellipse("head", (hx, hy), (hr, hr * 0.88), prim)
+    s0 = (hx + hr * 0.35, hy + hr * 0.12)
+    s1 = (s0[0] + math.cos(sa) * sl, s0[1] + math.sin(sa) * sl)
+    muzzle = sec if (p.get("muzzle", False) or "blaze" in chosen) else prim
+    f.capsule("head", s0, s1, sr, muzzle, r1=sr * 0.85)
+    if "blaze" in chosen:
+        f.capsule("head", (hx + hr * 0.2, hy - hr * 0.5), (s0[0] + (s1[0] - s0[0]) * 0.5, s0[1] - sr * 0.4),
+                  hr * 0.12, sec, shading="flat")
+    # nose at the snout tip
+    nose = (s1[0] + sr * 0.45, s1[1] - sr * 0.35)
+    f.custom(lambda cv, fit: _nose(cv, fit, nose, sr, dark, p))
+    if p.get("tusks"):
+        tx, ty = s1[0] - sr * 0.7, s1[1] + sr * 0.35
+        f.poly("head", [(tx - sr * 0.5, ty), (tx + sr * 0.25, ty), (tx + sr * 0.2, ty - sr * 1.6)], m["horn"],
+               shading="flat")
+    # near ear
+    if ears in ("pointed", "small"):
+        w = hr * (0.42 if ears == "pointed" else 0.3)
+        bx = hx - hr * 0.45
+        f.poly("head", [(bx - w * 0.9, hy - hr * 0.35), (bx + w, hy - hr * 0.62), (bx - w * 0.25, hy - hr * 0.6 - el)],
+               prim, shading="rim")
+        if not small:
+            f.poly("head", [(bx - w * 0.45, hy - hr * 0.5), (bx + w * 0.45, hy - hr * 0.62),
+                            (bx - w * 0.2, hy - hr * 0.6 - el * 0.6)], darker(sec), shading="flat")
+    elif ears == "floppy":
+        f.ellipse("head", (hx - hr * 0.45, hy - hr * 0.05), (hr * 0.32, el * 0.75), m.get("ear", darker(prim)),
+                  angle=18, inner="line")
+    elif ears == "round":
+        f.ellipse("head", (hx - hr * 0.5, hy - hr * 0.75), (el * 0.55, el * 0.5), prim)
+        f.ellipse("head", (hx - hr * 0.45, hy - hr * 0.72), (el * 0.28, el * 0.25), darker(prim), shading="flat")
+    elif ears == "side":
+        f.ellipse("head", (hx - hr * 0.55, hy - hr * 0.55), (el * 0.5, hr * 0.28), prim, angle=-20)
+    if p["horns"] == "antlers" and "no_antlers" not in chosen:
+        _antlers(f, p, m, (hx - hr * 0.3, hy - hr * 0.75), hr, far=False, small=small)
+    # eye
+    er = hr * (0.3 if cute else 0.2)
+    ec = (hx + hr * 0.38, hy - hr * 0.18)
+    eye_col = colors.get("eye", (30, 25, 25))
+    if styles_has(spec, "horror", "dark_fantasy"):
+        eye_col = (230, 40, 30)
+    pupil = m["dark"].ramp[0]
+    f.custom(lambda cv, fit: eye(cv, fit, ec, er, pupil, white=(250, 250, 245), big=cute, part="head", iris=eye_col,
+                                 glint=(255, 255, 255) if not styles_has(spec, "horror") else None))
+    if "collar" in chosen:
+        f.custom(lambda cv, fit: _collar(cv, fit, p, m, head, hr))
+    if "mask" in chosen:
+        f.custom(lambda cv, fit: _face_mask(cv, fit, head, hr, m))
+
+
+def _nose(cv: PartCanvas, fit: Fit, c, sr, dark: Material, p) -> None:
+    x, y = fit.p(c)
+    r = sr * fit.s
+    if r < 2.2:
+        cv.pixel(x - 0.5, y, dark.ramp[SHADOW])
+    else:
+        mm = ellipse_px(cv, (x - r * 0.2, y), (r * 0.45, r * 0.35))
+        cv.detail(mm, dark.ramp[SHADOW], part="head", only_on=False)
+    if p.get("tusks") and r >= 2.2:
+        mm = ellipse_px(cv, (x, y + r * 0.3), (r * 0.3, r * 0.55))
+        cv.detail(mm, dark.ramp[SHADOW], part="head", only_on=False)
+
+
+def _antlers(f: Figure, p: dict, m: dict, base, hr, far: bool, small: bool) -> None:
+    mat = darker(m["horn"]) if far else m["horn"]
+    bx, by = base
+    if far:
+        bx += hr * 0.4
+        by += hr * 0.05
+    L = hr * float(p.get("antler_len", 2.6))
+    r = max(hr * 0.08, 0.012)
+    beam = [(bx, by), (bx - L * 0.2, by - L * 0.45), (bx - L * 0.12, by - L * 0.85), (bx + L * 0.15, by - L * 1.05)]
+    kw = dict(min_px=0.5, behind=far, shading="flat" if far else "cylinder")
+    for a, b in zip(beam[:-1], beam[1:]):
+        f.capsule("head", a, b, r, mat, **kw)
+    tines = [((bx - L * 0.08, by - L * 0.2), (bx + L * 0.22, by - L * 0.32)),
+             (beam[1], (beam[1][0] + L * 0.32, beam[1][1] - L * 0.28)),
+             (beam[2], (beam[2][0] + L * 0.3, beam[2][1] - L * 0.08))]
+    if small or L * p.get("_s", 50.0) < 20:
+        if far:
+            return
+        beam = [(bx, by), (bx - L * 0.2, by - L * 0.45), (bx - L * 0.5, by - L * 1.0)]
+        tines = [((bx - L * 0.12, by - L * 0.3), (bx + L * 0.35, by - L * 0.9))]
+        for a, b in zip(beam[:-1], beam[1:]):
+            f.capsule("head", a, b, r, mat, **kw)
+        for a, b in tines:
+            f.capsule("head", a, b, r, mat, **kw)
+        return
+    for a, b in tines:
+        f.capsule("head", a, b, r, mat, r1=r * 0.7, **kw)
+
+
+def _collar(cv: PartCanvas, fit: Fit, p, m, head, hr) -> None:
+    if "body" not in cv.part_names:
+        return
+    acc = m["accent"].ramp
+    hx, hy = head
+    c = fit.p((hx - hr * 0.95, hy + hr * 0.75))
+    mm = ellipse_px(cv, c, (max(hr * 0.22 * fit.s, 0.8), max(hr * 0.9 * fit.s, 1.5)), angle=-25)
+    sel = mm & (cv.alpha > 0) & ((cv.part == cv.part_names.index("body")) |
+                                 (cv.part == cv.part_names.index("head")))
+    cv.detail(sel, acc[BASE])
+    gx, gy = fit.p((hx - hr * 0.9, hy + hr * 1.35))
+    cv.pixel(gx, gy, (240, 200, 60))
+
+
+def _face_mask(cv: PartCanvas, fit: Fit, head, hr, m) -> None:
+    hx, hy = head
+    mm = ellipse_px(cv, fit.p((hx + hr * 0.35, hy - hr * 0.15)), (hr * 0.5 * fit.s, hr * 0.28 * fit.s))
+    cv.detail(mm & (cv.part == cv.part_names.index("head")), m["dark"].ramp[BASE])
+
+
+# ---------------------------------------------------------------------------- top-down view
+def _build_top(p: dict, m: dict, spec: SpriteSpec, colors: dict, small: bool) -> Figure:
+    """From above, head to the right: torso, four legs sticking out, head with ears, tail."""
+    f = Figure()
+    prim, sec, dark = m["primary"], m["secondary"], m["dark"]
+    far = darker(prim)
+    bw = p["body_h"] * 0.5 * (1.15 if p.get("mane") == "lion" else 1.0)
+    lw, ll = p["leg_w"], min(p["leg_len"], 0.45)
+    hip, chest = (-0.32, 0.0), (0.3, 0.0)
+    # legs: spread like a walking pose, right legs (top of the image when facing right) darker
+    for name, x, side in (("leg_front_right", chest[0], -1), ("leg_back_right", hip[0] + 0.04, -1),
+                          ("leg_front_left", chest[0], 1), ("leg_back_left", hip[0] + 0.04, 1)):
+        stride = 0.1 if "front" in name else -0.08
+        stride *= (1 if side > 0 else -1)
+        foot = (x + stride, side * (bw + ll * 0.45))
+        mat = far if side < 0 else prim
+        f.capsule(name, (x, side * bw * 0.4), foot, lw * 1.3, mat, r1=lw * 1.1)
+        f.ellipse(name, foot, (lw * 1.25, lw * 1.15), dark if p["feet"] == "hoof" else mat)
+        f.pivot(("hip_" if "back" in name else "shoulder_") + name[4:], (x, side * bw * 0.4))
+        f.pivot("foot_" + name[4:], foot)
+    t0 = (hip[0] - bw * 0.8, 0.0)
+    L, r = p["tail_len"], p["tail_r"]
+    kind = p["tail"]
+    if kind in ("nub", "short_up"):
+        f.ellipse("tail", (t0[0] - r * 0.5, 0), (r * 1.2, r), prim)
+    else:
+        tm = sec if kind == "hair" else prim
+        rr = r if kind in ("bushy", "fox", "hair") else r * 0.8
+        f.tube("tail", [(t0[0] + 0.05, 0), (t0[0] - L * 0.5, L * 0.12), (t0[0] - L * 0.95, -L * 0.05)],
+               [rr * 0.5, rr, rr * 0.6], tm)
+        if kind == "tuft":
+            f.ellipse("tail", (t0[0] - L * 0.95, -L * 0.05), (r * 2.2, r * 2.2), sec)
+    f.pivot("tail_base", t0)
+    f.tube("body", [hip, (0.0, 0.0), chest], [bw * p["haunch"], bw * p["waist"] * 1.05, bw * p["chest"]], prim,
+           highlight=False)
+    if p.get("bristles") or p.get("mane") == "horse":
+        f.capsule("body", (hip[0] + 0.02, 0), (chest[0] + 0.12, 0), bw * 0.22, sec, shading="flat")
+    hr = p["head_r"] * 0.95
+    head = (chest[0] + bw * 0.55 + hr * 0.7 + p["neck_len"] * 0.35, 0.0)
+    if p["mane"] == "lion":
+        f.ellipse("head", (head[0] - hr * 0.5, 0), (hr * 1.5, hr * 1.7), sec, highlight=False)
+    f.capsule("body", (chest[0], 0), head, bw * 0.55, prim)
+    f.pivot("neck", (chest[0] + bw * 0.5, 0))
+    f.ellipse("head", head, (hr, hr * 0.9), prim)
+    f.capsule("head", (head[0] + hr * 0.4, 0), (head[0] + hr * 0.4 + p["snout_len"] * 0.9, 0),
+              p["snout_r"] * 0.95, prim, r1=p["snout_r"] * 0.75)
+    tip = (head[0] + hr * 0.4 + p["snout_len"] * 0.9 + p["snout_r"] * 0.6, 0)
+    f.custom(lambda cv, fit: cv.pixel(*fit.p((tip[0] - 0.01, 0)), dark.ramp[SHADOW], part="head"))
+    el = p["ear_len"]
+    ears = p["ears"]
+    if ears in ("pointed", "small", "side", "round", "floppy"):
+        for side in (-1, 1):
+            mat = far if side < 0 else prim
+            if ears == "floppy":
+                f.ellipse("head", (head[0] - hr * 0.25, side * hr * 0.85), (hr * 0.45, hr * 0.3), mat, angle=side * 25)
+            else:
+                f.poly("head", [(head[0] - hr * 0.55, side * hr * 0.45), (head[0] + hr * 0.05, side * hr * 0.6),
+                                (head[0] - hr * 0.35, side * (hr * 0.65 + el * 0.7))], mat, shading="flat")
+    if p["horns"] == "antlers":
+        for side in (-1, 1):
+            a = (head[0] - hr * 0.2, side * hr * 0.4)
+            b = (head[0] - hr * 0.9, side * hr * 1.9)
+            f.capsule("head", a, b, 0.02, m["horn"], min_px=0.5)
+            f.capsule("head", ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), (head[0] + hr * 0.3, side * hr * 1.5), 0.02,
+                      m["horn"], min_px=0.5)
+    for side in (-1, 1):
+        ec = (head[0] + hr * 0.35, side * hr * 0.42)
+        f.custom(lambda cv, fit, ec=ec: eye(cv, fit, ec, hr * 0.14, colors.get("eye", (30, 25, 25)), glint=None,
+                                            part="head"))
+    f.pivot("head", head)
+    f.pivot("hip_front", (chest[0], 0))
+    f.pivot("hip_back", (hip[0] + 0.04, 0))
+    return f
+
+
+# ---------------------------------------------------------------------------- entry point
+def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> RenderedSprite:
+    """Draw one quadruped for ``spec`` from its catalogue ``look`` table."""
+    h, w = spec.size
+    colors = dict(DEFAULT_COLORS)
+    colors.update(look_colors(spec, look, rng))
+    m = make_materials(colors, spec.style)
+    p = _params(spec, look, rng)
+    small = min(h, w) < 28
+    cv = PartCanvas(h, w)
+    if spec.view == "top_down":
+        f = _build_top(p, m, spec, colors, small)
+        fit = f.fit(h, w, anchor="center")
+        f.draw(cv, fit)
+        piv = dict(f.pivots)
+        x0, y0, x1, y1 = f.bbox()
+        piv["ground"] = (0.0, 0.0)
+        return finish(cv, piv, fit, facing="right")
+    f, info = _build_side(p, m, spec, colors, small)
+    # the level of detail follows the pixel scale (pixels per body length), not the canvas size
+    p["_s"] = f.fit(h, w).s
+    small = p["_s"] < 30
+    f, info = _build_side(p, m, spec, colors, small)
+    # tall canvases: stretch legs and neck a little so the animal uses the height
+    x0, y0, x1, y1 = f.bbox()
+    aspect = (y1 - y0) / (x1 - x0)
+    want = (h - 2) / (w - 2)
+    if want > 1.2 and want > aspect * 1.15:
+        k = min(1.3, (want / max(aspect, 1.0)) ** 0.5)
+        p["leg_len"] *= k
+        p["neck_len"] *= k
+        p["neck_angle"] = min(75.0, p["neck_angle"] + 10 * (k - 1) / 0.35)
+        f, info = _build_side(p, m, spec, colors, small)
+    fit = f.fit(h, w, anchor="ground")
+    f.draw(cv, fit)
+    piv = dict(f.pivots)
+    feet = [piv[k] for k in piv if k.startswith("foot_")]
+    piv["ground"] = (float(np.mean([q[0] for q in feet])), 0.0)
+    return finish(cv, piv, fit, facing="right")
