@@ -58,7 +58,8 @@ def make_set(count: int, seed: int = 0) -> list[dict]:
             used = _lab(np.unique(sprite[sprite[:, :, 3] > 0][:, :3], axis=0))
             while background is None or np.linalg.norm(used - _lab(np.array(background)), axis=1).min() < 20:
                 background = tuple(int(v) for v in rng.integers(0, 256, 3))
-        image, truth = degrade(grid, factor=SIZE / n, margin=0, shift=tuple(rng.uniform(-0.3, 0.3, 2) * SIZE / n),
+        shift = tuple(rng.uniform(-0.3, 0.3, 2) * SIZE / n)
+        image, truth = degrade(grid, factor=SIZE / n, margin=0, shift=shift,
                                sigma=float(rng.uniform(0.8, 1.5)), noise=float(rng.uniform(3, 8)), quality=85,
                                background=background, seed=seed * 1000 + i)
         cases.append({"image": image, "truth": truth, "mask": grid[:, :, 3] > 0, "cells": n})
@@ -154,14 +155,17 @@ def run(quick: bool = False) -> dict:
 def markdown(result: dict) -> str:
     """A markdown table of :func:`run`'s result."""
     lines = [f"### pixelize: {result['images']} degraded {result['image_size']} images, one core", "",
-             "| method | version | ms / image | speed-up of ours | accuracy (mean / min) | cell-count mismatch | failures |",
+             ("| method | version | ms / image | speed-up of ours | accuracy (mean / min) "
+              "| cell-count mismatch | failures |"),
              "|---|---|---:|---:|---:|---:|---:|"]
     for name, m in result["methods"].items():
         speedup = "-" if name == "sprixen" else f"{result['speedup_vs'].get(name, float('nan')):.1f}x"
         ms = "-" if m["ms_per_image"] is None else f"{m['ms_per_image']:.1f}"
-        lines.append(f"| {name} | {m['version']} | {ms} | {speedup} | {m['accuracy']:.3f} / {m['min_accuracy']:.3f} "
+        lines.append(f"| {name} | {m['version']} | {ms} | {speedup} "
+                     f"| {m['accuracy']:.3f} / {m['min_accuracy']:.3f} "
                      f"| {m['count_mismatch_rate']:.0%} | {len(m['failures'])} |")
-    lines += ["", "Targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in result["targets"].items())]
+    met = (f"{k} {'met' if v else 'NOT met'}" for k, v in result["targets"].items())
+    lines += ["", "Targets: " + ", ".join(met)]
     return "\n".join(lines)
 
 

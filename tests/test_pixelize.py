@@ -222,7 +222,8 @@ def test_cell_override():
     assert np.all(np.diff(flat[0, :, 0].astype(int)) >= 0)
 
 
-@pytest.mark.parametrize("seed, size", [(0, (24, 32)), (1, (16, 16)), (2, (48, 40)), (3, (64, 64)), (4, (128, 96))])
+@pytest.mark.parametrize("seed, size",
+                         [(0, (24, 32)), (1, (16, 16)), (2, (48, 40)), (3, (64, 64)), (4, (128, 96))])
 @pytest.mark.parametrize("opaque", [False, True])
 def test_true_resolution_input_is_unchanged(seed, size, opaque):
     sprite = make_sprite(seed, size=size)

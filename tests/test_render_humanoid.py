@@ -45,7 +45,7 @@ def _render(backend, subject, size=(32, 32), variant=0, view="side", seed=SEED, 
 
 
 def _main_component_share(alpha: np.ndarray) -> float:
-    n, _, stats, _ = cv2.connectedComponentsWithStats(alpha.astype(np.uint8), connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(alpha.astype(np.uint8), connectivity=8)
     return float(stats[1:, cv2.CC_STAT_AREA].max()) / float(alpha.sum())
 
 
@@ -117,7 +117,7 @@ def test_sprite_invariants(backend, subject):
             for name in PIVOTS:
                 x, y = r.pivots[name]
                 assert 0 <= x < w and 0 <= y < h, f"{where}: pivot {name} {x, y}"
-            gx, gy = r.pivots["ground"]
+            gy = r.pivots["ground"][1]
             assert gy >= h - 2.5, f"{where}: ground {gy}"
             assert r.pivots["neck"][1] < r.pivots["hip_left"][1] < r.pivots["foot_left"][1], where
             assert r.pivots["shoulder_right"][1] < r.pivots["hip_right"][1], where
@@ -204,16 +204,31 @@ def test_shield_in_front_of_body_in_side_view(backend):
         assert sx > tx, subject
 
 
+def _mirror_mismatch(a: np.ndarray, axis: float) -> float:
+    """Share of the silhouette that differs from its mirror image about x = ``axis``.
+
+    Rasterising sub-pixel shapes can put a whole edge one column off, so the best of the
+    mirrors shifted by -1, 0 and +1 pixel counts.
+    """
+    w = a.shape[1]
+    best = 1.0
+    for k in (-1, 0, 1):
+        idx = np.round(2 * axis - 1 - np.arange(w)).astype(int) + k
+        ok = (idx >= 0) & (idx < w)
+        m = np.zeros_like(a)
+        m[:, ok] = a[:, idx[ok]]
+        best = min(best, float((a ^ m).sum() / (a | m).sum()))
+    return best
+
+
 @pytest.mark.parametrize("subject", HUMANOIDS)
 def test_front_view_symmetric_when_unarmed(backend, subject):
-    for size in [(32, 32), (64, 64)]:
+    for size in [(32, 32), (64, 64), (48, 32)]:
         r = _render(backend, subject, size, 0, "front", weapon="none", shield=False)
-        a = r.rgba[..., 3] > 0
-        cols = np.flatnonzero(a.any(axis=0))
-        crop = a[:, cols[0]:cols[-1] + 1]
-        mirrored = crop[:, ::-1]
-        mismatch = (crop ^ mirrored).sum() / (crop | mirrored).sum()
-        assert mismatch <= 0.12, f"{subject} {size}: silhouette {mismatch:.1%} asymmetric"
+        mismatch = _mirror_mismatch(r.rgba[..., 3] > 0, r.pivots["neck"][0])
+        assert mismatch <= 0.10, f"{subject} {size}: silhouette {mismatch:.1%} asymmetric"
+        # the body axis is the canvas centre, give or take a pixel
+        assert abs(r.pivots["neck"][0] - size[1] / 2) <= 1.5, subject
 
 
 def test_cute_style_is_chibi(backend):

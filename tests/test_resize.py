@@ -41,7 +41,8 @@ def test_lanczos_has_no_dark_fringe_on_transparent_edges(size):
 
 def test_lanczos_keeps_flat_colour_and_smooths():
     flat = np.full((16, 16, 4), (10, 200, 60, 255), np.uint8)
-    assert np.array_equal(resize(flat, (40, 24), mode="lanczos"), np.full((24, 40, 4), (10, 200, 60, 255), np.uint8))
+    expected = np.full((24, 40, 4), (10, 200, 60, 255), np.uint8)
+    assert np.array_equal(resize(flat, (40, 24), mode="lanczos"), expected)
     edge = np.zeros((8, 8, 4), np.uint8)
     edge[:, :, 3] = 255
     edge[:, 4:, :3] = 255

@@ -51,7 +51,8 @@ def _nearest(lab: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
     return out
 
 
-def _weighted_means(rgb: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _weighted_means(rgb: np.ndarray, weights: np.ndarray, labels: np.ndarray,
+                    k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-label weighted mean RGB (rounded, uint8) and total weight; empty labels dropped."""
     total = np.bincount(labels, weights, minlength=k)
     sums = np.stack([np.bincount(labels, weights * rgb[:, c], minlength=k) for c in range(3)], axis=1)
@@ -66,8 +67,12 @@ def _by_weight(palette: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return palette[order]
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _check_colors(colors: object, field: str = "colors") -> int:
-    if isinstance(colors, bool) or not isinstance(colors, (int, np.integer)) or not 1 <= colors <= 256:
+    if not (_is_int(colors) and 1 <= colors <= 256):
         raise invalid(field, "must be an integer between 1 and 256", colors)
     return int(colors)
 
@@ -96,8 +101,7 @@ def extract_palette(image: np.ndarray, *, max_colors: int | None = None) -> np.n
     (K, 3) uint8 ndarray
         ``K`` is 0 for a fully transparent image.
     """
-    if max_colors is not None and (isinstance(max_colors, bool) or not isinstance(max_colors, (int, np.integer))
-                                   or max_colors < 1):
+    if max_colors is not None and not (_is_int(max_colors) and max_colors >= 1):
         raise invalid("max_colors", "must be a positive integer", max_colors)
     colours, counts, _, _ = _colour_counts(as_rgba(image))
     return _by_weight(colours, counts)[:max_colors]
@@ -148,7 +152,8 @@ def merge_palette(image: np.ndarray, *, tolerance: float = MERGE_DELTA_E) -> np.
     return _by_weight(palette, weight)
 
 
-def quantize(image: np.ndarray, *, colors: int, method: str = "kmeans", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def quantize(image: np.ndarray, *, colors: int, method: str = "kmeans",
+             seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Reduce the opaque pixels of ``image`` to at most ``colors`` colours.
 
     Parameters
@@ -237,7 +242,8 @@ def map_to_palette(image: np.ndarray, palette: np.ndarray) -> np.ndarray:
     pal = np.asarray(palette)
     if pal.ndim != 2 or pal.shape[1] != 3 or len(pal) < 1 or not np.issubdtype(pal.dtype, np.integer) \
             or pal.min() < 0 or pal.max() > 255:
-        raise invalid("palette", "must be a non-empty (K, 3) array of integers 0-255", getattr(pal, "shape", pal))
+        raise invalid("palette", "must be a non-empty (K, 3) array of integers 0-255",
+                      getattr(pal, "shape", pal))
     pal = pal.astype(np.uint8)
     out = as_rgba(image).copy()
     colours, _, mask, inverse = _colour_counts(out)
@@ -286,7 +292,7 @@ def add_outline(image: np.ndarray, *, color: tuple[int, int, int] | None = None,
     -------
     (H, W, 4) uint8 ndarray
     """
-    if isinstance(thickness, bool) or not isinstance(thickness, (int, np.integer)) or not 1 <= thickness <= 8:
+    if not (_is_int(thickness) and 1 <= thickness <= 8):
         raise invalid("thickness", "must be an integer between 1 and 8", thickness)
     out = as_rgba(image).copy()
     solid = out[:, :, 3] > 0
@@ -348,6 +354,7 @@ def transfer_palette(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     cum = np.cumsum(counts[order])
     quantile = (cum - counts[order] / 2) / cum[-1]
     target = np.empty((len(colours), 3), np.uint8)
-    target[order] = ref_colours[ref_order[np.minimum(np.searchsorted(ref_edges, quantile), len(ref_edges) - 1)]]
+    rank = np.minimum(np.searchsorted(ref_edges, quantile), len(ref_edges) - 1)
+    target[order] = ref_colours[ref_order[rank]]
     out[mask, :3] = target[inverse]
     return out

@@ -108,7 +108,8 @@ def choose_resize_mode(pixel_perfect: str, *, art_style: str, src_hw: tuple[int,
         raise invalid("artStyle", f"must be one of {sorted(PIXEL_STYLES | SMOOTH_STYLES)}", art_style)
     for name, hw in (("src_hw", src_hw), ("dst_hw", dst_hw)):
         if (not isinstance(hw, (tuple, list)) or len(hw) != 2
-                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in hw)):
+                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+                           for v in hw)):
             raise invalid(name, "must be a pair of positive integers (h, w)", hw)
     if pixel_perfect != "auto":
         return "nearest" if pixel_perfect == "on" else "lanczos"

@@ -25,12 +25,33 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..base import RenderedSprite, SpriteSpec
-from .anatomy import (ellipse_px, BASE, HIGHLIGHT, LIGHT, SHADOW, Figure, Fit, Material, PartCanvas, darker, eye, finish,
-                      jitter, look_colors, make_materials, mix, pick, resample, styles_has)
+from .anatomy import (
+    BASE,
+    HIGHLIGHT,
+    LIGHT,
+    Figure,
+    Fit,
+    PartCanvas,
+    darker,
+    ellipse_px,
+    eye,
+    finish,
+    jitter,
+    look_colors,
+    make_materials,
+    mix,
+    pick,
+    resample,
+    styles_has,
+)
 
 DEFAULT_COLORS = {
-    "primary": (90, 200, 90), "secondary": (170, 240, 160), "core": (255, 250, 220), "accent": (240, 200, 60),
-    "stem": (236, 222, 196), "eye": (30, 30, 40),
+    "primary": (90, 200, 90),
+    "secondary": (170, 240, 160),
+    "core": (255, 250, 220),
+    "accent": (240, 200, 60),
+    "stem": (236, 222, 196),
+    "eye": (30, 30, 40),
 }
 FLOATERS = ("ghost", "wisp", "jellyfish")
 
@@ -60,8 +81,19 @@ def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
     return p
 
 
-def _face(f: Figure, p: dict, m: dict, colors: dict, c: tuple[float, float], spacing: float, *,
-          hollow: bool = False, mouth: str = "smile", mouth_dy: float = 0.12, part: str = "body") -> None:
+def _face(
+    f: Figure,
+    p: dict,
+    m: dict,
+    colors: dict,
+    c: tuple[float, float],
+    spacing: float,
+    *,
+    hollow: bool = False,
+    mouth: str = "smile",
+    mouth_dy: float = 0.12,
+    part: str = "body",
+) -> None:
     if "no_face" in p["chosen"] or p.get("face") == "none":
         return
     er = float(p["eye_r"])
@@ -74,9 +106,19 @@ def _face(f: Figure, p: dict, m: dict, colors: dict, c: tuple[float, float], spa
         if hollow:
             f.custom(lambda cv, fit, ec=ec: _hollow_eye(cv, fit, ec, er, pupil, p["scary"]))
         else:
-            big = p["cute"] or bool(p.get("big_eyes"))
-            f.custom(lambda cv, fit, ec=ec: eye(cv, fit, ec, er, pupil, white=(255, 255, 255), big=big, glint=glint,
-                                                part=part))
+            f.custom(
+                lambda cv, fit, ec=ec: eye(
+                    cv,
+                    fit,
+                    ec,
+                    er,
+                    pupil,
+                    white=(255, 255, 255),
+                    big=p["cute"] or bool(p.get("big_eyes")),
+                    glint=glint,
+                    part=part,
+                )
+            )
     if "blush" in p["chosen"] or p["cute"]:
         for side in (-1, 1):
             bc = (c[0] + side * (spacing + er * 1.3), c[1] + er * 1.4)
@@ -135,11 +177,20 @@ def _slime(f: Figure, p: dict, m: dict, colors: dict) -> None:
     if "crown" in p["chosen"]:
         acc = m["accent"]
         cy = -H * 0.96
-        pts = [(-W * 0.32, cy + H * 0.12), (-W * 0.36, cy - H * 0.14), (-W * 0.16, cy - H * 0.02), (0, cy - H * 0.2),
-               (W * 0.16, cy - H * 0.02), (W * 0.36, cy - H * 0.14), (W * 0.32, cy + H * 0.12)]
+        pts = [
+            (-W * 0.32, cy + H * 0.12),
+            (-W * 0.36, cy - H * 0.14),
+            (-W * 0.16, cy - H * 0.02),
+            (0, cy - H * 0.2),
+            (W * 0.16, cy - H * 0.02),
+            (W * 0.36, cy - H * 0.14),
+            (W * 0.32, cy + H * 0.12),
+        ]
         f.poly("accessory", pts, acc, shading="rim", highlight=True)
     if "drop" in p["chosen"] or p.get("drop_top"):
-        f.poly("body", [(-W * 0.28, -H * 0.86), (W * 0.05, -H * 1.14), (W * 0.26, -H * 0.86)], prim, sphere=light)
+        f.poly(
+            "body", [(-W * 0.28, -H * 0.86), (W * 0.05, -H * 1.14), (W * 0.26, -H * 0.86)], prim, sphere=light
+        )
     f.poly("body", _ellipse_pts((0, -H * 0.5), (W * 0.93, H * 0.5)), prim, sphere=light)
     f.poly("body", _ellipse_pts((0, -H * 0.17), (W, H * 0.17)), prim, sphere=light)
     if "droplet" in p["chosen"]:
@@ -224,7 +275,7 @@ def _chain(cv: PartCanvas, fit: Fit, W, H, m) -> None:
     y = fit.p((0, -H * 0.3))[1]
     ys = np.arange(cv.h)[:, None] + 0.5
     xs = np.arange(cv.w)[None, :] + 0.5
-    band = (np.abs(ys - y - (xs - cv.w / 2) * 0.15) < 0.6)
+    band = np.abs(ys - y - (xs - cv.w / 2) * 0.15) < 0.6
     dots = band & ((xs.astype(int) % 2) == 0)
     cv.detail(body & dots, (120, 120, 130))
     cv.detail(body & band & ~dots, (80, 80, 92))
@@ -233,26 +284,31 @@ def _chain(cv: PartCanvas, fit: Fit, W, H, m) -> None:
 def _jelly(f: Figure, p: dict, m: dict, colors: dict) -> None:
     W, H = 0.5 * p["width"], p["height"]
     prim, sec = m["primary"], m["secondary"]
-    yb = -H * 0.5  # bell rim
+    yb = -H * (0.5 if p.get("_s", 99.0) * W >= 14 else 0.38)  # bell rim (shorter tentacles when tiny)
     bh = H * 0.5
     ntent = int(p.get("tentacles", 4))
-    if p.get("_s", 99.0) * W < 12:  # tiny sprites: fewer tentacles so the bell dominates
+    if p.get("_s", 99.0) * W < 14:  # tiny sprites: fewer tentacles so the bell dominates
         ntent = min(ntent, 3)
-    long_ = 1.0 if "long" not in p["chosen"] else 1.0
-    # thin tentacles (behind the bell)
+    # thin tentacles (behind the bell), all in one pass
+    lines = []
     for i in range(ntent):
         x = W * 0.78 * (-1 + 2 * (i + 0.5) / ntent)
         wob = W * 0.1 * (1 if i % 2 else -1)
-        pts = [(x, yb), (x + wob, yb + (0 - yb) * 0.35), (x - wob, yb + (0 - yb) * 0.7), (x + wob * 0.5, -0.0)]
-        pts = [(a, min(b, -0.015)) for a, b in pts]
-        f.tube("tentacles", [tuple(q) for q in resample(pts, 10)], [W * 0.045, W * 0.04, W * 0.03, W * 0.025][0],
-               darker(sec), min_px=0.5)
+        pts = [(x, yb), (x + wob, yb * 0.65), (x - wob, yb * 0.3), (x + wob * 0.5, -0.0)]
+        lines.append([(a, min(b, -0.015)) for a, b in resample(pts, 10)])
+    f.tubes("tentacles", lines, [W * 0.045] * ntent, darker(sec), min_px=0.5)
     # oral arms: two frilly ribbons in the middle
+    arms = []
     for side in (-1, 1):
         x = side * W * 0.18
-        pts = [(x, yb), (x + side * W * 0.1, yb * 0.6), (x - side * W * 0.05, yb * 0.3),
-               (x + side * W * 0.05, yb * 0.06)]
-        f.tube("body", [tuple(q) for q in resample(pts, 10)], np.linspace(W * 0.13, W * 0.06, 10), sec)
+        pts = [
+            (x, yb),
+            (x + side * W * 0.1, yb * 0.6),
+            (x - side * W * 0.05, yb * 0.3),
+            (x + side * W * 0.05, yb * 0.06),
+        ]
+        arms.append([tuple(q) for q in resample(pts, 10)])
+    f.tubes("body", arms, [np.linspace(W * 0.13, W * 0.06, 10)] * 2, sec)
     # bell: dome + scalloped rim
     pts = _ellipse_pts((0, yb), (W, bh), math.pi, 2 * math.pi, 22)
     k = int(p.get("scallops", 5))
@@ -263,8 +319,16 @@ def _jelly(f: Figure, p: dict, m: dict, colors: dict) -> None:
     light = ((-0.2 * W, yb - bh * 0.45), (W * 1.15, bh * 1.1))
     f.poly("body", pts, prim, sphere=light)
     f.custom(lambda cv, fit: _jelly_inner(cv, fit, W, H, yb, bh, m, p))
-    _face(f, p, m, colors, (0.0, yb - bh * 0.28), W * 0.3, mouth="smile" if p["cute"] else "none",
-          mouth_dy=bh * 0.22)
+    _face(
+        f,
+        p,
+        m,
+        colors,
+        (0.0, yb - bh * 0.28),
+        W * 0.3,
+        mouth="smile" if p["cute"] else "none",
+        mouth_dy=bh * 0.22,
+    )
     f.pivot("center", (0, yb - bh * 0.4))
 
 
@@ -273,15 +337,19 @@ def _jelly_inner(cv: PartCanvas, fit: Fit, W, H, yb, bh, m, p) -> None:
     s = fit.s
     x, y = fit.p((0.05 * W, yb - bh * 0.3))
     mk = ellipse_px(cv, (x, y), (W * 0.62 * s, bh * 0.5 * s))
-    cv.detail(body & mk & _interior(body, 1) & (np.arange(cv.h)[:, None] < fit.p((0, yb))[1] - 1),
-              m["primary"].ramp[LIGHT])
+    cv.detail(
+        body & mk & _interior(body, 1) & (np.arange(cv.h)[:, None] < fit.p((0, yb))[1] - 1),
+        m["primary"].ramp[LIGHT],
+    )
     if ("dots" in p["chosen"] or p.get("dots")) and s >= 24:
         for bx, by in ((-0.45, 0.55), (0.4, 0.5), (0.0, 0.8)):
             mk = ellipse_px(cv, fit.p((W * bx, yb - bh * by)), (max(W * 0.08 * s, 0.7),) * 2)
             cv.detail(body & mk, m["accent"].ramp[BASE])
     gx, gy = fit.p((-W * 0.55, yb - bh * 0.6))
-    cv.detail(body & ellipse_px(cv, (gx, gy), (max(W * 0.08 * s, 0.7), max(W * 0.14 * s, 0.9)), angle=30),
-              m["primary"].ramp[HIGHLIGHT])
+    cv.detail(
+        body & ellipse_px(cv, (gx, gy), (max(W * 0.08 * s, 0.7), max(W * 0.14 * s, 0.9)), angle=30),
+        m["primary"].ramp[HIGHLIGHT],
+    )
 
 
 def _wisp(f: Figure, p: dict, m: dict, colors: dict) -> None:
@@ -295,9 +363,15 @@ def _wisp(f: Figure, p: dict, m: dict, colors: dict) -> None:
         pts = _ellipse_pts((0, cy), (R, R), 0, math.pi, 14)  # bottom half: right → left (through the bottom)
         pts = [(x * scale, cy + (y - cy) * scale + dy) for x, y in pts]
         # three tongues: left side going up, the main tip, the right side coming down
-        tips = [(-R * 1.0, cy - H * 0.12), (-R * 0.95 - lean * 0.5, cy - H * 0.52), (-R * 0.42, cy - H * 0.34),
-                (-R * 0.25 - lean, cy - H * 1.0), (R * 0.22, cy - H * 0.44), (R * 0.78 - lean * 0.3, cy - H * 0.68),
-                (R * 0.98, cy - H * 0.2)]
+        tips = [
+            (-R * 1.0, cy - H * 0.12),
+            (-R * 0.95 - lean * 0.5, cy - H * 0.52),
+            (-R * 0.42, cy - H * 0.34),
+            (-R * 0.25 - lean, cy - H * 1.0),
+            (R * 0.22, cy - H * 0.44),
+            (R * 0.78 - lean * 0.3, cy - H * 0.68),
+            (R * 0.98, cy - H * 0.2),
+        ]
         tips = [(x * scale, cy + (y - cy) * scale + dy) for x, y in tips]
         return pts + tips
 
@@ -333,12 +407,21 @@ def _mushroom(f: Figure, p: dict, m: dict, colors: dict) -> None:
         f.pivot("shoulder_" + name[4:], a0)
         f.pivot("hand_" + name[4:], a1)
     # stem (torso)
-    f.poly("body", _ellipse_pts((0, yr + sh * 0.55), (W * 0.42, sh * 0.62)), stem,
-           sphere=((-W * 0.1, yr + sh * 0.5), (W * 0.5, sh * 0.7)))
+    f.poly(
+        "body",
+        _ellipse_pts((0, yr + sh * 0.55), (W * 0.42, sh * 0.62)),
+        stem,
+        sphere=((-W * 0.1, yr + sh * 0.5), (W * 0.5, sh * 0.7)),
+    )
     # cap: dome with a slightly drooping rim, gills underneath
     f.ellipse("body", (0, yr + H * 0.02), (W * 0.92, H * 0.07), m["secondary"], shading="flat")
     pts = _ellipse_pts((0, yr), (W, ch), math.pi, 2 * math.pi, 24)
-    pts += [(W * 0.96, yr + H * 0.05), (W * 0.6, yr + H * 0.02), (-W * 0.6, yr + H * 0.02), (-W * 0.96, yr + H * 0.05)]
+    pts += [
+        (W * 0.96, yr + H * 0.05),
+        (W * 0.6, yr + H * 0.02),
+        (-W * 0.6, yr + H * 0.02),
+        (-W * 0.96, yr + H * 0.05),
+    ]
     f.poly("body", pts, cap, sphere=((-0.15 * W, yr - ch * 0.45), (W * 1.1, ch * 1.1)))
     f.custom(lambda cv, fit: _cap_spots(cv, fit, W, yr, ch, m, p))
     _face(f, p, m, colors, (0.0, yr + sh * 0.4), W * 0.17, mouth="smile", mouth_dy=sh * 0.25)
@@ -352,8 +435,14 @@ def _cap_spots(cv: PartCanvas, fit: Fit, W, yr, ch, m, p) -> None:
     s = fit.s
     _, yrim = fit.p((0, yr))
     cap = body & (np.arange(cv.h)[:, None] < yrim - 0.5)
-    spots = [(-0.45, 0.55, 0.17), (0.1, 0.8, 0.15), (0.55, 0.45, 0.13), (-0.05, 0.35, 0.1), (0.78, 0.15, 0.08),
-             (-0.8, 0.2, 0.08)]
+    spots = [
+        (-0.45, 0.55, 0.17),
+        (0.1, 0.8, 0.15),
+        (0.55, 0.45, 0.13),
+        (-0.05, 0.35, 0.1),
+        (0.78, 0.15, 0.08),
+        (-0.8, 0.2, 0.08),
+    ]
     if s * W < 14:
         spots = spots[:3]
     col = m["accent"].ramp
@@ -363,7 +452,9 @@ def _cap_spots(cv: PartCanvas, fit: Fit, W, yr, ch, m, p) -> None:
         mk = ellipse_px(cv, c, (r, r * 0.85))
         cv.detail(cap & mk, col[BASE])
         if r >= 2.5:
-            cv.detail(cap & mk & ellipse_px(cv, (c[0] - r * 0.3, c[1] - r * 0.3), (r * 0.4, r * 0.4)), col[LIGHT])
+            cv.detail(
+                cap & mk & ellipse_px(cv, (c[0] - r * 0.3, c[1] - r * 0.3), (r * 0.4, r * 0.4)), col[LIGHT]
+            )
 
 
 _BUILDERS = {"slime": _slime, "ghost": _ghost, "jellyfish": _jelly, "wisp": _wisp, "mushroom": _mushroom}

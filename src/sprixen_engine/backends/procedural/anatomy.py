@@ -15,6 +15,7 @@ renders the canvas and returns a :class:`~sprixen_engine.backends.base.RenderedS
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,8 +33,12 @@ MAX_COLORS = 32
 
 
 # ---------------------------------------------------------------------------- colours
-def look_colors(spec: SpriteSpec, look: Mapping, rng: np.random.Generator,
-                recolorable: Sequence[str] = ("primary", "secondary")) -> dict[str, RGB]:
+def look_colors(
+    spec: SpriteSpec,
+    look: Mapping,
+    rng: np.random.Generator,
+    recolorable: Sequence[str] = ("primary", "secondary"),
+) -> dict[str, RGB]:
     """Resolve a subject's colour slots for ``spec``.
 
     ``look.colors`` holds the default slots. When ``look.variant_colors`` (a list of slot
@@ -48,8 +53,9 @@ def look_colors(spec: SpriteSpec, look: Mapping, rng: np.random.Generator,
         base.update({k: tuple(v) for k, v in alts[(variant - 1) % len(alts)].items()})
         variant = 0
         rng.uniform()  # keep the stream position independent of the branch
-    return resolve_colors(base, prompt_colors=spec.colors, recolorable=recolorable, styles=spec.style,
-                          variant=variant, rng=rng)
+    return resolve_colors(
+        base, prompt_colors=spec.colors, recolorable=recolorable, styles=spec.style, variant=variant, rng=rng
+    )
 
 
 def make_materials(colors: Mapping[str, RGB], styles: Sequence[str]) -> dict[str, Material]:
@@ -72,7 +78,7 @@ def darker(mat: Material) -> Material:
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(int(round(a[i] + (b[i] - a[i]) * t)) for i in range(3))  # type: ignore[return-value]
+    return tuple(round(a[i] + (b[i] - a[i]) * t) for i in range(3))  # type: ignore[return-value]
 
 
 def styles_has(spec: SpriteSpec, *names: str) -> bool:
@@ -117,21 +123,42 @@ class Figure:
     extra_box: list[tuple[float, float, float, float]] = field(default_factory=list)
 
     # ------------------------------------------------------------------ recording
-    def ellipse(self, part: str, c: Pt, r: Pt, mat: Material, *, angle: float = 0.0, min_px: float = 0.5,
-                **kw) -> None:
+    def ellipse(
+        self, part: str, c: Pt, r: Pt, mat: Material, *, angle: float = 0.0, min_px: float = 0.5, **kw
+    ) -> None:
         self.ops.append(_Op("ellipse", part, (c, r, angle, min_px), kw, mat))
 
-    def capsule(self, part: str, p0: Pt, p1: Pt, r0: float, mat: Material, *, r1: float | None = None,
-                min_px: float = 0.5, **kw) -> None:
+    def capsule(
+        self,
+        part: str,
+        p0: Pt,
+        p1: Pt,
+        r0: float,
+        mat: Material,
+        *,
+        r1: float | None = None,
+        min_px: float = 0.5,
+        **kw,
+    ) -> None:
         self.ops.append(_Op("capsule", part, (p0, p1, r0, r0 if r1 is None else r1, min_px), kw, mat))
 
-    def poly(self, part: str, pts: Sequence[Pt], mat: Material, *, sphere: tuple[Pt, Pt] | None = None,
-             **kw) -> None:
-        """A polygon; ``sphere=(center, radii)`` (units) lights it like that ellipsoid instead of ``shading``."""
+    def poly(
+        self, part: str, pts: Sequence[Pt], mat: Material, *, sphere: tuple[Pt, Pt] | None = None, **kw
+    ) -> None:
+        """A polygon; ``sphere=(center, radii)`` (units) lights it like that ellipsoid, not ``shading``."""
         self.ops.append(_Op("poly", part, (list(pts), sphere), kw, mat))
 
-    def tube(self, part: str | Callable, pts: Sequence[Pt], radii: Sequence[float] | float, mat: Material,
-             *, min_px: float = 0.5, post: Callable | None = None, **kw) -> None:
+    def tube(
+        self,
+        part: str | Callable,
+        pts: Sequence[Pt],
+        radii: Sequence[float] | float,
+        mat: Material,
+        *,
+        min_px: float = 0.5,
+        post: Callable | None = None,
+        **kw,
+    ) -> None:
         """A sphere-swept spine.
 
         ``part`` may be a callable ``(TubeInfo) -> [(part, mask, material or None), ...]`` that
@@ -139,11 +166,33 @@ class Figure:
         ``post(canvas, info, fit)`` runs right after the tube is painted (patterns, scales).
         """
         r = np.broadcast_to(np.asarray(radii, float), (len(pts),)).copy()
-        self.ops.append(_Op("tube", part if isinstance(part, str) else "", (list(pts), r, min_px, part, post), kw,
-                            mat))
+        self.ops.append(
+            _Op("tube", part if isinstance(part, str) else "", (list(pts), r, min_px, part, post), kw, mat)
+        )
 
-    def custom(self, fn: Callable[[PartCanvas, Fit], None], box: tuple[float, float, float, float] | None = None
-               ) -> None:
+    def tubes(
+        self,
+        part: str | Callable,
+        lines: Sequence[Sequence[Pt]],
+        radii: Sequence,
+        mat: Material,
+        *,
+        min_px: float = 0.5,
+        post: Callable | None = None,
+        **kw,
+    ) -> None:
+        """Several tubes of one part and material (tentacles, streamers) rasterised in one pass."""
+        rs = [
+            np.broadcast_to(np.asarray(rr, float), (len(q),)).copy()
+            for q, rr in zip(lines, radii, strict=True)
+        ]
+        kw["_multi"] = True
+        args = ([list(q) for q in lines], rs, min_px, part, post)
+        self.ops.append(_Op("tube", part if isinstance(part, str) else "", args, kw, mat))
+
+    def custom(
+        self, fn: Callable[[PartCanvas, Fit], None], box: tuple[float, float, float, float] | None = None
+    ) -> None:
         """Run ``fn(canvas, fit)`` at this point of the drawing order (details, patterns, eyes)."""
         self.ops.append(_Op("custom", "", (fn,), {}))
         if box is not None:
@@ -165,29 +214,51 @@ class Figure:
     def _bbox(self) -> tuple[float, float, float, float]:
         xs0, ys0, xs1, ys1 = [], [], [], []
         for op in self.ops:
-            if op.kind == "ellipse":
+            kind = op.kind
+            if kind == "ellipse":
                 (cx, cy), (rx, ry), ang, _ = op.args
-                a = np.radians(ang)
-                ex = float(np.hypot(rx * np.cos(a), ry * np.sin(a)))
-                ey = float(np.hypot(rx * np.sin(a), ry * np.cos(a)))
-                xs0.append(cx - ex), xs1.append(cx + ex), ys0.append(cy - ey), ys1.append(cy + ey)
-            elif op.kind == "capsule":
-                p0, p1, r0, r1, _ = op.args
-                for (x, y), r in ((p0, r0), (p1, r1)):
-                    xs0.append(x - r), xs1.append(x + r), ys0.append(y - r), ys1.append(y + r)
-            elif op.kind == "poly":
-                for x, y in op.args[0]:
-                    xs0.append(x), xs1.append(x), ys0.append(y), ys1.append(y)
-            elif op.kind == "tube":
-                pts, r = op.args[0], op.args[1]
-                a = np.asarray(pts, float)
-                xs0.append(float((a[:, 0] - r).min())), xs1.append(float((a[:, 0] + r).max()))
-                ys0.append(float((a[:, 1] - r).min())), ys1.append(float((a[:, 1] + r).max()))
+                if ang:
+                    a = math.radians(ang)
+                    ex = math.hypot(rx * math.cos(a), ry * math.sin(a))
+                    ey = math.hypot(rx * math.sin(a), ry * math.cos(a))
+                else:
+                    ex, ey = rx, ry
+                xs0.append(cx - ex)
+                xs1.append(cx + ex)
+                ys0.append(cy - ey)
+                ys1.append(cy + ey)
+            elif kind == "capsule":
+                (ax, ay), (bx, by), r0, r1, _ = op.args
+                xs0.append(min(ax - r0, bx - r1))
+                xs1.append(max(ax + r0, bx + r1))
+                ys0.append(min(ay - r0, by - r1))
+                ys1.append(max(ay + r0, by + r1))
+            elif kind == "poly":
+                pts = op.args[0]
+                xs = [q[0] for q in pts]
+                ys = [q[1] for q in pts]
+                xs0.append(min(xs))
+                xs1.append(max(xs))
+                ys0.append(min(ys))
+                ys1.append(max(ys))
+            elif kind == "tube":
+                multi = op.kw.get("_multi", False)
+                for q, r in zip(op.args[0], op.args[1], strict=True) if multi else [(op.args[0], op.args[1])]:
+                    a = np.asarray(q, float)
+                    xs0.append(float((a[:, 0] - r).min()))
+                    xs1.append(float((a[:, 0] + r).max()))
+                    ys0.append(float((a[:, 1] - r).min()))
+                    ys1.append(float((a[:, 1] + r).max()))
         for x0, y0, x1, y1 in self.extra_box:
-            xs0.append(x0), ys0.append(y0), xs1.append(x1), ys1.append(y1)
+            xs0.append(x0)
+            ys0.append(y0)
+            xs1.append(x1)
+            ys1.append(y1)
         return min(xs0), min(ys0), max(xs1), max(ys1)
 
-    def fit(self, h: int, w: int, *, anchor: str = "ground", fill: float = 1.0, max_fill_h: float = 1.0) -> Fit:
+    def fit(
+        self, h: int, w: int, *, anchor: str = "ground", fill: float = 1.0, max_fill_h: float = 1.0
+    ) -> Fit:
         """Scale/offset that fit the figure into an ``(h, w)`` canvas with a 1-px outline margin.
 
         ``anchor="ground"`` puts ``y = 0`` ... the bottom of the box on the last drawable row;
@@ -224,15 +295,24 @@ class Figure:
                 poly_fast(cv, op.part, [fit.p(p) for p in pts], op.mat, sphere=sph, **kw)
             elif op.kind == "tube":
                 pts, r, mn, splitter, post = op.args
-                ppx = np.array([fit.p(p) for p in pts])
-                rpx = np.maximum(r * fit.s, mn)
-                # no need for segments much shorter than ~2.5 px: thin the samples out
-                length = float(np.hypot(*(ppx[1:] - ppx[:-1]).T).sum())
-                want = max(4, int(length / 2.5) + 1)
-                if len(ppx) > want:
-                    keep = np.unique(np.round(np.linspace(0, len(ppx) - 1, want)).astype(int))
-                    ppx, rpx = ppx[keep], rpx[keep]
-                info = tube_info(cv.h, cv.w, ppx, rpx)
+                multi = op.kw.get("_multi", False)
+                kw = {k: v for k, v in kw.items() if k != "_multi"}
+                lines = list(zip(pts, r, strict=True)) if multi else [(pts, r)]
+                ppx_all, rpx_all = [], []
+                for q, rr in lines:
+                    ppx = np.array([fit.p(v) for v in q])
+                    rpx = np.maximum(np.asarray(rr, float) * fit.s, mn)
+                    # no need for segments much shorter than ~2.5 px: thin the samples out
+                    length = float(np.hypot(*(ppx[1:] - ppx[:-1]).T).sum())
+                    want = max(4, int(length / 2.5) + 1)
+                    if len(ppx) > want:
+                        keep = np.unique(np.round(np.linspace(0, len(ppx) - 1, want)).astype(int))
+                        ppx, rpx = ppx[keep], rpx[keep]
+                    ppx_all.append(ppx)
+                    rpx_all.append(rpx)
+                info = tube_info(
+                    cv.h, cv.w, ppx_all if multi else ppx_all[0], rpx_all if multi else rpx_all[0]
+                )
                 paint_tube(cv, info, op.part if isinstance(splitter, str) else splitter, op.mat, **kw)
                 if post is not None:
                     post(cv, info, fit)
@@ -249,7 +329,7 @@ def disc(cv: PartCanvas, c: Pt, rx: float, ry: float | None = None, angle: float
     tested at pixel centres with a slightly inflated radius instead.
     """
     ry = rx if ry is None else ry
-    if min(rx, ry) >= 3.0 and angle == 0.0 or min(rx, ry) >= 4.0:
+    if (min(rx, ry) >= 3.0 and angle == 0.0) or min(rx, ry) >= 4.0:
         return cv.ellipse_mask(c, (rx, ry), angle)
     x, y = c
     x0, x1 = max(0, int(np.floor(x - rx - 1))), min(cv.w, int(np.ceil(x + rx + 1)))
@@ -288,8 +368,30 @@ def _box(cv: PartCanvas, xa: float, xb: float, ya: float, yb: float) -> Box | No
     return (y0, y1, x0, x1)
 
 
-def paint_box(cv: PartCanvas, part: str, box: Box, mask: np.ndarray, mat: Material, tones: np.ndarray, *,
-              inner: str | None = None, behind: bool = False) -> None:
+def _ids(cv: PartCanvas, part: str, mat: Material) -> tuple[int, int]:
+    """Part and material indices on ``cv``, cached by name / object identity (hot path)."""
+    cache = cv.__dict__.setdefault("_anatomy_ids", ({}, {}))
+    parts, mats = cache
+    pid = parts.get(part)
+    if pid is None:
+        pid = parts[part] = cv._part_id(part)
+    mid = mats.get(id(mat))
+    if mid is None:
+        mid = mats[id(mat)] = cv._mat_id(mat)
+    return pid, mid
+
+
+def paint_box(
+    cv: PartCanvas,
+    part: str,
+    box: Box,
+    mask: np.ndarray,
+    mat: Material,
+    tones: np.ndarray,
+    *,
+    inner: str | None = None,
+    behind: bool = False,
+) -> None:
     """:meth:`PartCanvas._paint` restricted to a pixel box (``mask``/``tones`` are box-sized).
 
     Same semantics (part/material ownership, ``behind``, ``inner`` separating line), but all
@@ -302,7 +404,7 @@ def paint_box(cv: PartCanvas, part: str, box: Box, mask: np.ndarray, mat: Materi
     sel = mask & (tones >= 0)
     if not sel.any():
         return
-    pid, mid = cv._part_id(part), cv._mat_id(mat)  # noqa: SLF001
+    pid, mid = _ids(cv, part, mat)
     pp = cv.part[y0:y1, x0:x1]
     under = (a > 0) & (pp != pid) if inner is not None else None
     ramp = np.asarray(mat.ramp, np.uint8)
@@ -331,20 +433,29 @@ def _shape_tones(cv: PartCanvas, box: Box, mask: np.ndarray, shading: str, highl
         return np.where(mask, BASE, -1).astype(np.int8)
     if shading == "rim":
         depth = 1 if min(cv.h, cv.w) < 48 else 2
-        return cv._tones_rim(mask, depth, highlight)  # noqa: SLF001
+        return cv._tones_rim(mask, depth, highlight)
     raise ValueError(f"shading: must be one of sphere, cylinder, rim, flat (got {shading!r})")
 
 
-def ellipse_fast(cv: PartCanvas, part: str, c: Pt, radii: Pt, mat: Material, *, angle: float = 0.0,
-                 shading: str = "sphere", highlight: bool = True, inner: str | None = None,
-                 behind: bool = False) -> None:
+def ellipse_fast(
+    cv: PartCanvas,
+    part: str,
+    c: Pt,
+    radii: Pt,
+    mat: Material,
+    *,
+    angle: float = 0.0,
+    shading: str = "sphere",
+    highlight: bool = True,
+    inner: str | None = None,
+    behind: bool = False,
+) -> None:
     """:meth:`PartCanvas.ellipse` in a pixel box; small ellipses stay round (see :func:`disc`)."""
     rx, ry = radii
     e = max(rx, ry)
     box = _box(cv, c[0] - e, c[0] + e, c[1] - e, c[1] + e)
     if box is None:
         return
-    y0, y1, x0, x1 = box
     mask = _disc_box(box, (c[0], c[1]), rx, ry, angle)
     if shading == "sphere":
         tones = _sphere_tones(cv, box, c, radii, highlight)
@@ -353,9 +464,18 @@ def ellipse_fast(cv: PartCanvas, part: str, c: Pt, radii: Pt, mat: Material, *, 
     paint_box(cv, part, box, mask, mat, tones, inner=inner, behind=behind)
 
 
-def poly_fast(cv: PartCanvas, part: str, pts: Sequence[Pt], mat: Material, *, shading: str = "rim",
-              highlight: bool = False, inner: str | None = None, behind: bool = False,
-              sphere: tuple[Pt, Pt] | None = None) -> None:
+def poly_fast(
+    cv: PartCanvas,
+    part: str,
+    pts: Sequence[Pt],
+    mat: Material,
+    *,
+    shading: str = "rim",
+    highlight: bool = False,
+    inner: str | None = None,
+    behind: bool = False,
+    sphere: tuple[Pt, Pt] | None = None,
+) -> None:
     """:meth:`PartCanvas.polygon` in a pixel box; ``sphere=(center, radii)`` (pixels) lights it as a ball."""
     a = np.asarray(pts, float)
     box = _box(cv, a[:, 0].min(), a[:, 0].max(), a[:, 1].min(), a[:, 1].max())
@@ -377,8 +497,18 @@ def _disc_box(box: Box, c: Pt, rx: float, ry: float, angle: float = 0.0) -> np.n
     y0, y1, x0, x1 = box
     if min(rx, ry) >= 3.0 and (angle == 0.0 or min(rx, ry) >= 4.0):
         m = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.ellipse(m, (int(round((c[0] - 0.5 - x0) * 16)), int(round((c[1] - 0.5 - y0) * 16))),
-                    (int(round((rx - 0.5) * 16)), int(round((ry - 0.5) * 16))), angle, 0, 360, 1, -1, cv2.LINE_8, 4)
+        cv2.ellipse(
+            m,
+            (round((c[0] - 0.5 - x0) * 16), round((c[1] - 0.5 - y0) * 16)),
+            (round((rx - 0.5) * 16), round((ry - 0.5) * 16)),
+            angle,
+            0,
+            360,
+            1,
+            -1,
+            cv2.LINE_8,
+            4,
+        )
         return m.astype(bool)
     xs, ys = _grid(x0, x1, y0, y1)
     dx, dy = xs - c[0], ys - c[1]
@@ -394,50 +524,72 @@ def _disc_box(box: Box, c: Pt, rx: float, ry: float, angle: float = 0.0) -> np.n
     return m
 
 
+_CENTRES = np.arange(1024, dtype=np.float64) + 0.5
+
+
 def _grid(x0: int, x1: int, y0: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
     """Pixel-centre coordinates of the box ``[x0, x1) x [y0, y1)`` as broadcastable arrays."""
-    return (np.arange(x0, x1, dtype=np.float64)[None, :] + 0.5, np.arange(y0, y1, dtype=np.float64)[:, None] + 0.5)
+    if x1 <= _CENTRES.size and y1 <= _CENTRES.size:
+        return _CENTRES[None, x0:x1], _CENTRES[y0:y1, None]
+    return (
+        np.arange(x0, x1, dtype=np.float64)[None, :] + 0.5,
+        np.arange(y0, y1, dtype=np.float64)[:, None] + 0.5,
+    )
 
 
-def capsule_fast(cv: PartCanvas, part: str, p0: Pt, p1: Pt, r0: float, r1: float, mat: Material, *,
-                 shading: str = "cylinder", highlight: bool = False, inner: str | None = None,
-                 behind: bool = False) -> np.ndarray:
+def capsule_fast(
+    cv: PartCanvas,
+    part: str,
+    p0: Pt,
+    p1: Pt,
+    r0: float,
+    r1: float,
+    mat: Material,
+    *,
+    shading: str = "cylinder",
+    highlight: bool = False,
+    inner: str | None = None,
+    behind: bool = False,
+) -> None:
     """Same as :meth:`PartCanvas.capsule` (tapered capsule lit across its axis), rasterised in
     its bounding box only (a few times faster on small canvases)."""
-    rmax = max(r0, r1)
-    x0 = max(0, int(np.floor(min(p0[0], p1[0]) - rmax - 1)))
-    x1 = min(cv.w, int(np.ceil(max(p0[0], p1[0]) + rmax + 1)))
-    y0 = max(0, int(np.floor(min(p0[1], p1[1]) - rmax - 1)))
-    y1 = min(cv.h, int(np.ceil(max(p0[1], p1[1]) + rmax + 1)))
-    full = np.zeros((cv.h, cv.w), bool)
+    rmax = max(r1, r0)
+    ax, ay = p0
+    bx, by = p1
+    x0 = max(0, int(np.floor(min(ax, bx) - rmax)) - 1)
+    x1 = min(cv.w, int(np.ceil(max(ax, bx) + rmax)) + 1)
+    y0 = max(0, int(np.floor(min(ay, by) - rmax)) - 1)
+    y1 = min(cv.h, int(np.ceil(max(ay, by) + rmax)) + 1)
     if x1 <= x0 or y1 <= y0:
-        return full
+        return
     xs, ys = _grid(x0, x1, y0, y1)
-    dx, dy = p1[0] - p0[0], p1[1] - p0[1]
+    dx, dy = bx - ax, by - ay
     ll = dx * dx + dy * dy
     if ll < 1e-9:
         t = np.zeros((y1 - y0, x1 - x0))
-        ln = 1.0
         nx, ny = 0.0, -1.0
     else:
-        t = np.clip(((xs - p0[0]) * dx + (ys - p0[1]) * dy) / ll, 0.0, 1.0)
-        ln = float(np.sqrt(ll))
+        t = (xs - ax) * (dx / ll) + (ys - ay) * (dy / ll)
+        np.maximum(t, 0.0, out=t)
+        np.minimum(t, 1.0, out=t)
+        ln = ll**0.5
         nx, ny = -dy / ln, dx / ln
-    qx = p0[0] + t * dx
-    qy = p0[1] + t * dy
-    rr = r0 + (r1 - r0) * t
-    # cv2's ellipse radius convention: the outermost pixel centre lies at r - 0.5
-    inside = (xs - qx) ** 2 + (ys - qy) ** 2 <= np.maximum(rr - 0.5, 0.0) ** 2 + 0.5 * np.maximum(rr - 0.5, 0.35)
+    ex = xs - (ax + t * dx)
+    ey = ys - (ay + t * dy)
+    rm = (r0 - 0.5) + (r1 - r0) * t
+    inside = ex * ex + ey * ey <= np.maximum(rm, 0.0) ** 2 + 0.5 * np.maximum(rm, 0.35)
+    if rmax < 1.0:  # hair-thin: every pixel the axis passes through (an unbroken 1-px line)
+        inside |= (np.abs(ex) <= 0.5) & (np.abs(ey) <= 0.5)
     box = (y0, y1, x0, x1)
     if shading == "cylinder":
-        u = np.clip(((xs - p0[0]) * nx + (ys - p0[1]) * ny) / max(rmax, 0.5), -1.0, 1.0)
+        u = ((xs - ax) * nx + (ys - ay) * ny) * (1.0 / max(rmax, 0.5))
+        np.maximum(u, -1.0, out=u)
+        np.minimum(u, 1.0, out=u)
         lx, ly, lz = cv.light3
         tones = lum_tones(u * (nx * lx + ny * ly) + np.sqrt(1.0 - u * u) * lz, highlight, (0.42, 0.80, 0.94))
     else:
         tones = _shape_tones(cv, box, inside, shading, highlight)
     paint_box(cv, part, box, inside, mat, tones, inner=inner, behind=behind)
-    full[y0:y1, x0:x1] = inside
-    return full
 
 
 # ---------------------------------------------------------------------------- tubes
@@ -476,31 +628,52 @@ def resample(pts: Sequence[Pt], n: int) -> np.ndarray:
     i = np.minimum(u.astype(int), segs - 1)
     f = (u - i)[:, None]
     p0, p1, p2, p3 = ext[i], ext[i + 1], ext[i + 2], ext[i + 3]
-    return 0.5 * ((2 * p1) + (-p0 + p2) * f + (2 * p0 - 5 * p1 + 4 * p2 - p3) * f * f
-                  + (-p0 + 3 * p1 - 3 * p2 + p3) * f * f * f)
+    return 0.5 * (
+        (2 * p1)
+        + (-p0 + p2) * f
+        + (2 * p0 - 5 * p1 + 4 * p2 - p3) * f * f
+        + (-p0 + 3 * p1 - 3 * p2 + p3) * f * f * f
+    )
 
 
 _LIGHT3 = None
 
 
-def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55, -0.8)) -> TubeInfo:
-    """Rasterise a tapered poly-line tube (pixel coordinates) and its per-pixel frame."""
-    p = np.asarray(pts, float)
-    r = np.asarray(radii, float)
+def tube_info(h: int, w: int, pts, radii, light=(-0.55, -0.8)) -> TubeInfo:
+    """Rasterise a tapered poly-line tube (pixel coordinates) and its per-pixel frame.
+
+    ``pts``/``radii`` may also be lists of poly-lines / radius arrays: several tubes (tentacles,
+    tail streamers) are then rasterised in one pass, ``s``/``t`` measured along each one.
+    """
+    if isinstance(pts, list | tuple) and len(pts) and np.ndim(pts[0]) == 2:
+        lines = [(np.asarray(q, float), np.asarray(rr, float)) for q, rr in zip(pts, radii, strict=True)]
+    else:
+        lines = [(np.asarray(pts, float), np.asarray(radii, float))]
+    A, D, R0, R1, C0, SL, TOT = [], [], [], [], [], [], []
+    for q, rr in lines:
+        sl = np.hypot(*(q[1:] - q[:-1]).T)
+        cum = np.concatenate([[0.0], np.cumsum(sl)])
+        A.append(q[:-1])
+        D.append(q[1:] - q[:-1])
+        R0.append(rr[:-1])
+        R1.append(rr[1:])
+        C0.append(cum[:-1])
+        SL.append(sl)
+        TOT.append(np.full(len(sl), float(cum[-1]) or 1.0))
+    a, d = np.vstack(A), np.vstack(D)
+    r0, r1, c0, seglen, tot = (np.concatenate(v) for v in (R0, R1, C0, SL, TOT))
+    p = np.vstack([q for q, _ in lines])
+    r = np.concatenate([rr for _, rr in lines])
     x0 = int(max(0, np.floor((p[:, 0] - r).min())))
     x1 = int(min(w, np.ceil((p[:, 0] + r).max()) + 1))
     y0 = int(max(0, np.floor((p[:, 1] - r).min())))
     y1 = int(min(h, np.ceil((p[:, 1] + r).max()) + 1))
     full = np.zeros((h, w), bool)
     zeros = np.zeros((h, w), np.float32)
-    seglen = np.hypot(*(p[1:] - p[:-1]).T)
-    cum = np.concatenate([[0.0], np.cumsum(seglen)])
-    total = float(cum[-1]) or 1.0
+    total = float(tot[0])
     if x1 <= x0 or y1 <= y0:
         return TubeInfo(full, zeros, zeros, zeros, zeros, zeros, zeros, total, p, r, (0, 0, 0, 0))
     bh, bw = y1 - y0, x1 - x0
-    a = p[:-1]
-    d = p[1:] - p[:-1]
     dd = np.maximum((d * d).sum(1), 1e-9)
     nseg = len(a)
     if bh * bw * nseg <= 24000:
@@ -509,7 +682,7 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
         px = np.broadcast_to(gx, (bh, bw)).reshape(-1, 1)
         py = np.broadcast_to(gy, (bh, bw)).reshape(-1, 1)
         tt = np.clip(((px - a[:, 0]) * d[:, 0] + (py - a[:, 1]) * d[:, 1]) / dd, 0.0, 1.0)
-        score = np.hypot(px - (a[:, 0] + tt * d[:, 0]), py - (a[:, 1] + tt * d[:, 1])) - (r[:-1] + tt * (r[1:] - r[:-1]))
+        score = np.hypot(px - (a[:, 0] + tt * d[:, 0]), py - (a[:, 1] + tt * d[:, 1])) - (r0 + tt * (r1 - r0))
         k = score.argmin(1)
         idx = np.arange(len(k))
         tk = tt[idx, k]
@@ -521,16 +694,20 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
         kk = np.zeros((bh, bw), np.int64)
         tb = np.zeros((bh, bw))
         for j in range(nseg):
-            rj = max(r[j], r[j + 1]) + 1.5
-            sx0 = max(x0, int(np.floor(min(p[j, 0], p[j + 1, 0]) - rj)))
-            sx1 = min(x1, int(np.ceil(max(p[j, 0], p[j + 1, 0]) + rj)) + 1)
-            sy0 = max(y0, int(np.floor(min(p[j, 1], p[j + 1, 1]) - rj)))
-            sy1 = min(y1, int(np.ceil(max(p[j, 1], p[j + 1, 1]) + rj)) + 1)
+            rj = max(r0[j], r1[j]) + 1.5
+            ex0, ey0 = a[j]
+            ex1, ey1 = a[j] + d[j]
+            sx0 = max(x0, int(np.floor(min(ex0, ex1) - rj)))
+            sx1 = min(x1, int(np.ceil(max(ex0, ex1) + rj)) + 1)
+            sy0 = max(y0, int(np.floor(min(ey0, ey1) - rj)))
+            sy1 = min(y1, int(np.ceil(max(ey0, ey1) + rj)) + 1)
             if sx1 <= sx0 or sy1 <= sy0:
                 continue
             gx, gy = _grid(sx0, sx1, sy0, sy1)
             t = np.clip(((gx - a[j, 0]) * d[j, 0] + (gy - a[j, 1]) * d[j, 1]) / dd[j], 0.0, 1.0)
-            sc = np.hypot(gx - (a[j, 0] + t * d[j, 0]), gy - (a[j, 1] + t * d[j, 1])) - (r[j] + t * (r[j + 1] - r[j]))
+            sc = np.hypot(gx - (a[j, 0] + t * d[j, 0]), gy - (a[j, 1] + t * d[j, 1])) - (
+                r0[j] + t * (r1[j] - r0[j])
+            )
             view = (slice(sy0 - y0, sy1 - y0), slice(sx0 - x0, sx1 - x0))
             better = sc < best[view]
             best[view] = np.where(better, sc, best[view])
@@ -546,7 +723,7 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
     qy = a[k, 1] + tk * d[k, 1]
     vx, vy = px - qx, py - qy
     dk = np.hypot(vx, vy)
-    rk = np.maximum(r[k] + tk * (r[k + 1] - r[k]), 1e-6)
+    rk = np.maximum(r0[k] + tk * (r1[k] - r0[k]), 1e-6)
     n = np.maximum(dk, 1e-9)
     nx, ny = vx / n, vy / n
     # on the axis: use the segment's normal pointing up
@@ -554,12 +731,14 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
     sx, sy = d[k, 0] / np.sqrt(dd[k]), d[k, 1] / np.sqrt(dd[k])
     nx = np.where(axis, sy, nx)
     ny = np.where(axis, -sx, ny)
+    inside = inside | ((rk < 1.0) & (np.abs(vx) <= 0.5) & (np.abs(vy) <= 0.5))
     u = np.clip(dk / rk, 0.0, 1.0)
     lx, ly = light
     lz = 0.9
     ln = np.sqrt(lx * lx + ly * ly + lz * lz)
     lum = (u * (nx * lx + ny * ly) + np.sqrt(1 - u * u) * lz) / ln
-    s = cum[k] + tk * seglen[k]
+    s = c0[k] + tk * seglen[k]
+    tnorm = s / tot[k]
 
     def put(v: np.ndarray) -> np.ndarray:
         out = np.zeros((h, w), np.float32)
@@ -567,11 +746,14 @@ def tube_info(h: int, w: int, pts: Sequence[Pt], radii: np.ndarray, light=(-0.55
         return out
 
     full[y0:y1, x0:x1] = inside.reshape(y1 - y0, x1 - x0)
-    return TubeInfo(full, put(s), put(s / total), put(nx), put(ny), put(u), put(lum), total, p, r, (y0, y1, x0, x1))
+    return TubeInfo(
+        full, put(s), put(tnorm), put(nx), put(ny), put(u), put(lum), total, p, r, (y0, y1, x0, x1)
+    )
 
 
-def lum_tones(lum: np.ndarray, highlight: bool = False,
-              cuts: tuple[float, float, float] = (0.42, 0.80, 0.95)) -> np.ndarray:
+def lum_tones(
+    lum: np.ndarray, highlight: bool = False, cuts: tuple[float, float, float] = (0.42, 0.80, 0.95)
+) -> np.ndarray:
     """Quantise a lighting term into ramp indices (shadow / base / light / highlight)."""
     t = np.full(lum.shape, BASE, np.int8)
     t[lum < cuts[0]] = SHADOW
@@ -581,27 +763,54 @@ def lum_tones(lum: np.ndarray, highlight: bool = False,
     return t
 
 
-def paint_tones(cv: PartCanvas, part: str, mask: np.ndarray, mat: Material, tones: np.ndarray, *,
-                behind: bool = False, inner: str | None = None) -> np.ndarray:
+def paint_tones(
+    cv: PartCanvas,
+    part: str,
+    mask: np.ndarray,
+    mat: Material,
+    tones: np.ndarray,
+    *,
+    behind: bool = False,
+    inner: str | None = None,
+) -> np.ndarray:
     """Paint ``mask`` owned by ``part``/``mat`` with a per-pixel tone index array."""
     if not mask.any():
         return mask
     full = np.where(mask, tones, -1).astype(np.int8)
-    return cv._paint(part, mask, mat, full, inner=inner, behind=behind)  # noqa: SLF001
+    return cv._paint(part, mask, mat, full, inner=inner, behind=behind)
 
 
-def paint_sphere(cv: PartCanvas, part: str, mask: np.ndarray, mat: Material, center: Pt, radii: Pt, *,
-                 highlight: bool = True, behind: bool = False, inner: str | None = None) -> np.ndarray:
-    """Paint any mask (pixel coordinates) lit like the ellipsoid ``center``/``radii`` (blobs, domes, flames)."""
+def paint_sphere(
+    cv: PartCanvas,
+    part: str,
+    mask: np.ndarray,
+    mat: Material,
+    center: Pt,
+    radii: Pt,
+    *,
+    highlight: bool = True,
+    behind: bool = False,
+    inner: str | None = None,
+) -> np.ndarray:
+    """Paint any mask (pixel coordinates) lit like the ellipsoid ``center``/``radii`` (blobs, flames)."""
     if not mask.any():
         return mask
-    t, ys, xs = cv._tones_sphere(mask, center, radii, highlight)  # noqa: SLF001
-    return cv._paint(part, mask, mat, (t, ys, xs), inner=inner, behind=behind)  # noqa: SLF001
+    t, ys, xs = cv._tones_sphere(mask, center, radii, highlight)
+    return cv._paint(part, mask, mat, (t, ys, xs), inner=inner, behind=behind)
 
 
-def paint_tube(cv: PartCanvas, info: TubeInfo, part: str | Callable, mat: Material, *,
-               highlight: bool = False, behind: bool = False, inner: str | None = None,
-               belly: Material | None = None, belly_min: float = 0.45) -> None:
+def paint_tube(
+    cv: PartCanvas,
+    info: TubeInfo,
+    part: str | Callable,
+    mat: Material,
+    *,
+    highlight: bool = False,
+    behind: bool = False,
+    inner: str | None = None,
+    belly: Material | None = None,
+    belly_min: float = 0.45,
+) -> None:
     """Paint a tube; ``belly`` paints the downward-facing side with a second material."""
     y0, y1, x0, x1 = box = info.box
     if y1 <= y0 or x1 <= x0:
@@ -621,9 +830,19 @@ def paint_tube(cv: PartCanvas, info: TubeInfo, part: str | Callable, mat: Materi
 
 
 # ---------------------------------------------------------------------------- details
-def eye(cv: PartCanvas, fit: Fit, c: Pt, r: float, pupil: RGB, *, white: RGB | None = None,
-        glint: RGB | None = (255, 255, 255), iris: RGB | None = None, part: str | None = None,
-        big: bool = False) -> None:
+def eye(
+    cv: PartCanvas,
+    fit: Fit,
+    c: Pt,
+    r: float,
+    pupil: RGB,
+    *,
+    white: RGB | None = None,
+    glint: RGB | None = (255, 255, 255),
+    iris: RGB | None = None,
+    part: str | None = None,
+    big: bool = False,
+) -> None:
     """A readable eye at unit centre ``c`` with unit radius ``r``.
 
     Tiny eyes are one dark pixel; from ~1.5 px radius the eye gets a glint, and ``big`` eyes
@@ -641,8 +860,12 @@ def eye(cv: PartCanvas, fit: Fit, c: Pt, r: float, pupil: RGB, *, white: RGB | N
         pm = disc(cv, (x + rp * 0.2, y + rp * 0.1), pr, pr * 1.15) & m
         cv.detail(pm, iris or pupil, part=part, only_on=False)
         if iris is not None and pr >= 1.5:
-            cv.detail(disc(cv, (x + rp * 0.25, y + rp * 0.15), pr * 0.5, pr * 0.6) & m, pupil,
-                      part=part, only_on=False)
+            cv.detail(
+                disc(cv, (x + rp * 0.25, y + rp * 0.15), pr * 0.5, pr * 0.6) & m,
+                pupil,
+                part=part,
+                only_on=False,
+            )
         if glint is not None:
             cv.pixel(x + rp * 0.2 - pr * 0.45, y - pr * 0.45, glint, part=part)
         return
@@ -652,7 +875,7 @@ def eye(cv: PartCanvas, fit: Fit, c: Pt, r: float, pupil: RGB, *, white: RGB | N
         bh = 3 if (big or rp >= 1.8) else 2
         x0, y0 = int(np.floor(x - bw / 2 + 0.5)), int(np.floor(y - bh / 2 + 0.5))
         m = np.zeros((cv.h, cv.w), bool)
-        m[max(y0, 0):max(y0 + bh, 0), max(x0, 0):max(x0 + bw, 0)] = True
+        m[max(y0, 0) : max(y0 + bh, 0), max(x0, 0) : max(x0 + bw, 0)] = True
         cv.detail(m, pupil, part=part, only_on=False)
         if glint is not None and bh == 3:
             cv.pixel(x0, y0, glint, part=part)
@@ -660,8 +883,9 @@ def eye(cv: PartCanvas, fit: Fit, c: Pt, r: float, pupil: RGB, *, white: RGB | N
     m = disc(cv, (x, y), max(rp * 0.75, 0.75), max(rp * 0.95, 0.9))
     cv.detail(m, iris or pupil, part=part, only_on=False)
     if iris is not None:
-        cv.detail(disc(cv, (x + rp * 0.15, y + rp * 0.1), rp * 0.4, rp * 0.55) & m, pupil, part=part,
-                  only_on=False)
+        cv.detail(
+            disc(cv, (x + rp * 0.15, y + rp * 0.1), rp * 0.4, rp * 0.55) & m, pupil, part=part, only_on=False
+        )
     if glint is not None:
         cv.pixel(x - rp * 0.25, y - rp * 0.45, glint, part=part)
 
@@ -708,9 +932,16 @@ def limit_colors(rgba: np.ndarray, max_colors: int = MAX_COLORS) -> tuple[np.nda
     return out, pal(uniq[keep])
 
 
-def finish(cv: PartCanvas, pivots: Mapping[str, Pt], fit: Fit | None, *, facing: str = "right",
-           outline: bool = True, on_body: Sequence[str] = (),
-           after: Sequence[Callable[[np.ndarray, dict, Fit | None], None]] = ()) -> RenderedSprite:
+def finish(
+    cv: PartCanvas,
+    pivots: Mapping[str, Pt],
+    fit: Fit | None,
+    *,
+    facing: str = "right",
+    outline: bool = True,
+    on_body: Sequence[str] = (),
+    after: Sequence[Callable[[np.ndarray, dict, Fit | None], None]] = (),
+) -> RenderedSprite:
     """Render the canvas (outline on), cap the palette, map pivots to pixels and pack the result.
 
     Pivots named in ``on_body`` are snapped onto the nearest opaque pixel. Each ``after``
@@ -778,7 +1009,33 @@ def pick(rng: np.random.Generator, options: Sequence, k: int = 1) -> list:
 
 
 __all__ = [
-    "BASE", "HIGHLIGHT", "LIGHT", "OUTLINE", "SHADOW", "Figure", "Fit", "Material", "PartCanvas", "TubeInfo",
-    "darker", "disc", "ellipse_px", "eye", "finish", "jitter", "limit_colors", "look_colors", "make_materials", "mix", "paint_tones",
-    "paint_tube", "overlay_line", "pick", "resample", "snap_to_opaque", "styles_has", "tube_info", "zigzag",
+    "BASE",
+    "HIGHLIGHT",
+    "LIGHT",
+    "OUTLINE",
+    "SHADOW",
+    "Figure",
+    "Fit",
+    "Material",
+    "PartCanvas",
+    "TubeInfo",
+    "darker",
+    "disc",
+    "ellipse_px",
+    "eye",
+    "finish",
+    "jitter",
+    "limit_colors",
+    "look_colors",
+    "make_materials",
+    "mix",
+    "overlay_line",
+    "paint_tones",
+    "paint_tube",
+    "pick",
+    "resample",
+    "snap_to_opaque",
+    "styles_has",
+    "tube_info",
+    "zigzag",
 ]

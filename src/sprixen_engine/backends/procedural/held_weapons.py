@@ -12,11 +12,12 @@ Materials are looked up by slot name in ``mats``: ``blade``, ``metal``, ``gold``
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
-from .canvas import HIGHLIGHT, LIGHT, Material, PartCanvas
+from .canvas import HIGHLIGHT, Material, PartCanvas
 
 WEAPONS = ("sword", "katana", "dagger", "axe", "hammer", "mace", "spear", "staff", "wand", "bow", "blaster")
 
@@ -130,8 +131,8 @@ def draw_weapon(cv: PartCanvas, kind: str, grip: tuple[float, float], angle: flo
                 pts_b.append(_add(c, n, -wdt))
             tip = pts_b[-1]
             cv.polygon(part, pts_a + pts_b[::-1], mats["blade"], highlight=True)
-            edge_a, edge_b = (pts_a, pts_b) if n == up else (pts_b, pts_a)
-            for p, q in zip(edge_a[:-1], edge_a[1:]):
+            edge = pts_a if n == up else pts_b
+            for p, q in itertools.pairwise(edge):
                 _edge_line(cv, _add(p, up, -0.5), _add(q, up, -0.5), mats["blade"].ramp[HIGHLIGHT], part)
         else:
             neck = _add(gp, d, L - bw * 1.6)
@@ -179,15 +180,13 @@ def draw_weapon(cv: PartCanvas, kind: str, grip: tuple[float, float], angle: flo
             cv.capsule(part, _add(top, d, -0.4), top, lw, mats["wood"])
         elif kind == "hammer":
             hd = _add(grip, d, length * 0.86)
-            hw = max(1.6, 0.11 * S * k)
-            ht = max(1.2, 0.075 * S * k)
+            hw = max(1.8, 0.12 * S * k)
+            ht = max(1.3, 0.08 * S * k)
             pts = [_add(_add(hd, n, hw), d, -ht), _add(_add(hd, n, hw), d, ht),
                    _add(_add(hd, n, -hw), d, ht), _add(_add(hd, n, -hw), d, -ht)]
             cv.polygon(part, pts, mats["metal"], highlight=True)
-            if detail >= 1:
-                _edge_line(cv, _add(_add(hd, n, hw - 0.6), d, -ht + 0.6), _add(_add(hd, n, -hw + 0.6), d, -ht + 0.6),
-                           mats["metal"].ramp[LIGHT], part)
-                cv.capsule(part, _add(hd, n, -hw * 0.4), _add(hd, n, hw * 0.4), max(0.6, ht * 0.55), mats["gold"])
+            if detail >= 2:
+                cv.capsule(part, _add(hd, n, -hw * 0.35), _add(hd, n, hw * 0.35), max(0.6, ht * 0.5), mats["gold"])
         else:  # mace
             hd = _add(grip, d, length)
             r = max(1.3, 0.075 * S * k)
@@ -257,8 +256,8 @@ def draw_weapon(cv: PartCanvas, kind: str, grip: tuple[float, float], angle: flo
         half = (xs - c[0]) * fwd >= -0.01
         arc = outer & ~inner & half
         cv.mask(part, arc, mats["wood"], highlight=True)
-        ys_top = int(math.floor(c[1] - R + 0.5))
-        ys_bot = int(math.floor(c[1] + R - 0.5))
+        ys_top = math.floor(c[1] - R + 0.5)
+        ys_bot = math.floor(c[1] + R - 0.5)
         sx = c[0] + (0.0 if fwd > 0 else -1.0) + fwd * 0.0
         string = cv.line_mask((sx, ys_top + 0.5), (sx, ys_bot + 0.5))
         cv.detail(string, (236, 232, 214), part=part, only_on=False)
@@ -296,7 +295,7 @@ def draw_shield(cv: PartCanvas, kind: str, center: tuple[float, float], S: float
     """
     part = "shield"
     cx, cy = center
-    fs = 0.74 if side else 1.0
+    fs = 0.8 if side else 1.0
     rim = mats["metal"]
     face = mats["shield"]
     if kind in ("round", "buckler"):
@@ -322,10 +321,8 @@ def draw_shield(cv: PartCanvas, kind: str, center: tuple[float, float], S: float
         pts = [(cx - hw, top + hh * 0.1), (cx - hw * 0.6, top - hh * 0.08), (cx + hw * 0.6, top - hh * 0.08),
                (cx + hw, top + hh * 0.1), (cx + hw * 0.92, cy + hh * 0.25), (cx, cy + hh * 1.1),
                (cx - hw * 0.92, cy + hh * 0.25)]
-        if side:  # a skewed 3/4 shield: its far edge is pulled in
-            pts = [(x + (0.25 * hw if x < cx else 0.0) * fwd, y) for x, y in pts]
     cv.polygon(part, pts, rim, highlight=True)
-    t = max(0.8, 0.035 * S)
+    t = max(0.8, 0.03 * S)
     inner = _shrink(pts, (cx, cy), t)
     cv.polygon(part, inner, face, highlight=True)
     if detail >= 1 and emblem in ("cross", "stripe"):
@@ -333,7 +330,7 @@ def draw_shield(cv: PartCanvas, kind: str, center: tuple[float, float], S: float
         ys0 = min(p[1] for p in inner)
         ys1 = max(p[1] for p in inner)
         bx = sum(p[0] for p in inner) / len(inner)
-        vw = max(0.5, 0.025 * S)
+        vw = max(0.5, 0.02 * S)
         cv.mask(part, cv.polygon_mask([(bx - vw, ys0 + 0.6), (bx + vw, ys0 + 0.6), (bx + vw, ys1 - 0.8),
                                        (bx - vw, ys1 - 0.8)]) & cv.polygon_mask(inner), col, shading="flat")
         if emblem == "cross":

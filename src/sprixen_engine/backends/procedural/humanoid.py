@@ -19,14 +19,19 @@ limb thickness from ``look.build``), then painted part by part on a
   ``mohawk``, ``topknot``, ``bald``, ``messy``)
 - ``always`` / ``extras``: accessories always worn / picked per variant (``plume``,
   ``cape``, ``pauldrons``, ``beard``, ``scarf``, ``quiver``, ``eyepatch``, ``trim``,
-  ``belt``, ``sash``, ``hat``, ``apron``, ``strap``, ``rags``, ``helmet`` ...)
-- ``ears`` (``pointed`` | ``big``), ``tusks``, ``glow_eyes``, ``pose`` (``reach`` for
-  zombies), ``weapon``, ``big_weapon``, ``shield``, ``shield_kind``, ``emblem``
+  ``belt``, ``sash``, ``hat``, ``apron``, ``strap``, ``rags``, ``helmet`` ...); variant ``v`` of seed
+  ``k`` wears the extras whose bit ``i`` of ``(k + v) mod 2**n`` is clear
+- ``hair_colors`` / ``skin_tones`` / ``variant_colors`` (slot → list): colours variants 1 and 2
+  pick from (variant 0 keeps ``colors``)
+- ``ears`` (``pointed`` | ``big``), ``nose`` (``long``), ``tusks``, ``glow_eyes``, ``beard``
+  (``long``), ``pauldron`` (``plate``), ``pose`` (``reach`` for zombies), ``weapon``,
+  ``big_weapon``, ``shield``, ``shield_kind`` (``kite`` | ``round`` | ``tower`` | ``buckler``),
+  ``emblem`` (``stripe`` | ``cross`` | ``quarters``)
 - ``build``: ``height`` (canvas fill), ``head`` (head share of the stature), ``width``,
   ``legs`` (leg share of the body below the head), ``limb`` (limb thickness)
 - ``slots``: which colour slot paints ``torso``, ``arms``, ``legs``, ``boots``, ``hands``
-- ``colors``: RGB per slot; ``recolor``: slots prompt colours and variants recolour;
-  ``hair_colors`` / ``skin_tones``: lists variants pick from.
+- ``colors``: RGB per slot; ``recolor``: slots prompt colours replace (in order) and variants
+  hue-shift
 
 Headgear and hair belong to the ``head`` part (they move with the head); capes, scarves and
 quivers are ``accessory``.
@@ -36,13 +41,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import cv2
 import numpy as np
 
 from ..base import RenderedSprite, SpriteSpec
-from .canvas import HIGHLIGHT, LIGHT, OUTLINE, SHADOW, Material, PartCanvas
+from .canvas import HIGHLIGHT, LIGHT, OUTLINE, SHADOW, Material, PartCanvas, _dilate4, _erode4
 from .held_weapons import GRIP, draw_shield, draw_weapon, resolve_weapon
-from .palettes import materials, resolve_colors
+from .palettes import resolve_colors, style_contrast
 
 RGB = tuple[int, int, int]
 
@@ -54,14 +61,15 @@ _BASE_COLORS: dict[str, RGB] = {
     "gun": (86, 92, 110), "hilt": (60, 40, 60), "dark": (34, 28, 42),
 }
 
+# which colour slot paints each body role, per body kind (``look.slots`` overrides)
 _BODY_SLOTS = {
-    "tunic": dict(torso="primary", arms="primary", legs="secondary", boots="leather", hands="skin"),
-    "armor": dict(torso="metal", arms="metal", legs="metal", boots="metal", hands="metal"),
-    "robe": dict(torso="primary", arms="primary", legs="secondary", boots="leather", hands="skin"),
-    "bare": dict(torso="skin", arms="skin", legs="secondary", boots="leather", hands="skin"),
-    "bones": dict(torso="skin", arms="skin", legs="skin", boots="skin", hands="skin"),
-    "mech": dict(torso="primary", arms="metal", legs="metal", boots="primary", hands="metal"),
-    "suit": dict(torso="suit", arms="suit", legs="suit", boots="secondary", hands="secondary"),
+    "tunic": {"torso": "primary", "arms": "primary", "legs": "secondary", "boots": "leather", "hands": "skin"},
+    "armor": {"torso": "metal", "arms": "metal", "legs": "metal", "boots": "metal", "hands": "metal"},
+    "robe": {"torso": "primary", "arms": "primary", "legs": "secondary", "boots": "leather", "hands": "skin"},
+    "bare": {"torso": "skin", "arms": "skin", "legs": "secondary", "boots": "leather", "hands": "skin"},
+    "bones": {"torso": "skin", "arms": "skin", "legs": "skin", "boots": "skin", "hands": "skin"},
+    "mech": {"torso": "primary", "arms": "metal", "legs": "metal", "boots": "primary", "hands": "metal"},
+    "suit": {"torso": "suit", "arms": "suit", "legs": "suit", "boots": "secondary", "hands": "secondary"},
 }
 
 # extra height above the skull that the headgear needs (fraction of stature)
@@ -74,7 +82,7 @@ _HAIR_TONES: list[RGB] = [(58, 40, 30), (104, 66, 40), (170, 110, 56), (222, 186
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(int(round(a[i] + (b[i] - a[i]) * t)) for i in range(3))  # type: ignore[return-value]
+    return tuple(round(a[i] + (b[i] - a[i]) * t) for i in range(3))  # type: ignore[return-value]
 
 
 def _dim(m: Material) -> Material:
@@ -91,6 +99,12 @@ def _skin_material(m: Material) -> Material:
     return Material((outline, shadow, b, li, hi))
 
 
+@lru_cache(maxsize=4096)
+def _material(rgb: RGB, contrast: float, glossy: bool, skin: bool) -> Material:
+    mat = Material.from_base(rgb, contrast=contrast, glossy=glossy)
+    return _skin_material(mat) if skin else mat
+
+
 class _Mats(dict):
     """Slot name → :class:`Material`, built on first use (a sprite uses about half its slots)."""
 
@@ -98,19 +112,112 @@ class _Mats(dict):
 
     def __init__(self, colors: dict[str, RGB], styles: tuple[str, ...], *, skin: bool) -> None:
         super().__init__()
-        self.colors, self.styles, self.skin = colors, styles, skin
+        self.colors, self.skin = colors, skin
+        self.contrast = style_contrast(styles)
 
     def __missing__(self, key: str) -> Material:
         if key not in self.colors:
             raise KeyError(key)
-        mat = materials({key: self.colors[key]}, self.styles, glossy=self._GLOSSY)[key]
-        if key == "skin" and self.skin:
-            mat = _skin_material(mat)
+        mat = _material(tuple(self.colors[key]), self.contrast, key in self._GLOSSY, key == "skin" and self.skin)
         self[key] = mat
         return mat
 
     def __contains__(self, key: object) -> bool:
         return key in self.colors
+
+
+class _WindowCanvas(PartCanvas):
+    """A :class:`PartCanvas` that paints each shape inside its bounding box only.
+
+    Same pixels as the base class (the shading and edge rules only look at the shape and its
+    4-neighbours), but a humanoid paints ~25 small shapes on a padded canvas and the base
+    class touches every pixel of the canvas per shape; this keeps a 32x32 sprite under ~2 ms.
+    """
+
+    def __init__(self, h: int, w: int, **kw) -> None:
+        super().__init__(h, w, **kw)
+        self._mat_index: dict[Material, int] = {}
+        self._part_index: dict[str, int] = {}
+        self._ramps: dict[int, np.ndarray] = {}
+
+    def _part_id(self, name: str) -> int:
+        i = self._part_index.get(name)
+        if i is None:
+            i = super()._part_id(name)
+            self._part_index[name] = i
+        return i
+
+    def _mat_id(self, material: Material) -> int:
+        i = self._mat_index.get(material)
+        if i is None:
+            i = super()._mat_id(material)
+            self._mat_index[material] = i
+        return i
+
+    @staticmethod
+    def _window(mask: np.ndarray, pad: int) -> tuple[slice, slice] | None:
+        x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+        if bw == 0:
+            return None
+        h, w = mask.shape
+        return (slice(max(0, y - pad), min(h, y + bh + pad)), slice(max(0, x - pad), min(w, x + bw + pad)))
+
+    def _tones_sphere(self, mask, center, radii, highlight):
+        win = self._window(mask, 0)
+        if win is None:
+            return PartCanvas._tones_sphere(self, mask, center, radii, highlight)
+        oy, ox = win[0].start, win[1].start
+        t, ys, xs = PartCanvas._tones_sphere(self, mask[win], (center[0] - ox, center[1] - oy), radii, highlight)
+        return t, ys + oy, xs + ox
+
+    def _tones_cylinder(self, mask, p0, p1, radius, highlight):
+        win = self._window(mask, 0)
+        if win is None:
+            return PartCanvas._tones_cylinder(self, mask, p0, p1, radius, highlight)
+        oy, ox = win[0].start, win[1].start
+        t, ys, xs = PartCanvas._tones_cylinder(self, mask[win], (p0[0] - ox, p0[1] - oy), (p1[0] - ox, p1[1] - oy),
+                                               radius, highlight)
+        return t, ys + oy, xs + ox
+
+    def _tones_rim(self, mask: np.ndarray, depth: int, highlight: bool) -> np.ndarray:
+        win = self._window(mask, 0)
+        out = np.full(mask.shape, -1, np.int8)
+        if win is not None:
+            out[win] = PartCanvas._tones_rim(self, mask[win], depth, highlight)
+        return out
+
+    def _paint(self, part: str, mask: np.ndarray, material: Material, tones, *, inner: str | None,
+               behind: bool = False) -> np.ndarray:
+        win = self._window(mask, 1)
+        if win is None:
+            return mask
+        m = mask[win]
+        if behind:
+            m = m & (self.alpha[win] == 0)
+        pid, mid = self._part_id(part), self._mat_id(material)
+        if isinstance(tones, tuple):
+            t, ys, xs = tones
+            tw = np.full(m.shape, -1, np.int8)
+            tw[ys - win[0].start, xs - win[1].start] = t
+        else:
+            tw = tones[win]
+        alpha, prt = self.alpha[win], self.part[win]
+        under = ((alpha > 0) & (prt != pid)) if inner is not None else None
+        ramp = self._ramps.get(mid)
+        if ramp is None:
+            ramp = self._ramps[mid] = np.array(material.ramp, np.uint8)
+        sel = m & (tw >= 0)
+        rgb = self.rgb[win]
+        rgb[sel] = ramp[tw[sel]]
+        alpha[sel] = 255
+        prt[sel] = pid
+        self.mat[win][sel] = mid
+        if under is not None and under.any():
+            edge = sel & ~_erode4(sel) & _dilate4(under & ~sel)
+            rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
+        out = np.zeros(mask.shape, bool)
+        out[win] = sel
+        return out
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -158,6 +265,9 @@ def _config(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> _Cfg:
         base["hair"] = tuple(hair_colors[(k + v - 1) % len(hair_colors)])
     if skin_tones and v > 0:
         base["skin"] = tuple(skin_tones[(k + v - 1) % len(skin_tones)])
+    for slot, options in dict(look.get("variant_colors", {})).items():
+        if options and v > 0:
+            base[slot] = tuple(options[(k + v - 1) % len(options)])
     styles_h = list(look.get("hair", ["short"]))
     hair = styles_h[(k + v) % len(styles_h)]
     extras = set(look.get("always", []))
@@ -285,7 +395,7 @@ def render(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> RenderedSp
     pad_t = int(0.3 * S) + 2
     pad_x = max(2, int(0.8 * S - w / 2) + 2)
     for _ in range(4):
-        cv = PartCanvas(h + pad_t, w + 2 * pad_x)
+        cv = _CANVAS(h + pad_t, w + 2 * pad_x)
         yg = pad_t + h - 1.0
         pivots = _draw(cv, cfg, _layout(cfg, S, yg, pad_x + w / 2.0))
         cols = np.flatnonzero(cv.alpha.any(axis=0))
@@ -302,7 +412,7 @@ def render(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> RenderedSp
             break
         S *= need * 0.985
     # crop a (h, w) window centred on the figure
-    xs0 = int(round((x0 + x1 + 1) / 2.0 - w / 2.0))
+    xs0 = round((x0 + x1 + 1) / 2.0 - w / 2.0)
     xs0 = min(max(xs0, x1 + 3 - w), x0 - 2)
     xs0 = min(max(xs0, 0), cv.w - w)
     out = PartCanvas(h, w)
@@ -320,6 +430,9 @@ def render(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> RenderedSp
                           palette=palette)
 
 
+_CANVAS = _WindowCanvas
+
+
 def _limit_colors(rgba: np.ndarray, n: int) -> tuple[np.ndarray, list[RGB]]:
     """Merge the closest rare colours until at most ``n`` opaque colours remain.
 
@@ -332,20 +445,35 @@ def _limit_colors(rgba: np.ndarray, n: int) -> tuple[np.ndarray, list[RGB]]:
     if uniq.size <= n:
         return rgba, [(int(k >> 16), int((k >> 8) & 255), int(k & 255)) for k in uniq]
     cols = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], 1).astype(np.float64)
-    wts = np.array([0.30, 0.59, 0.11]) * 3
-    d = (((cols[:, None, :] - cols[None, :, :]) ** 2) * wts).sum(-1)
-    np.fill_diagonal(d, np.inf)
-    target = np.arange(uniq.size)
-    cnt = counts.astype(np.float64)
-    for _ in range(uniq.size - n):
-        # cost: distance weighted by the rarer colour's pixel count
-        cost = d * np.sqrt(np.minimum(cnt[:, None], cnt[None, :]))
-        i, j = np.unravel_index(np.argmin(cost), cost.shape)
-        keep, drop = (i, j) if cnt[i] >= cnt[j] else (j, i)
-        target[target == drop] = keep
+    cw = cols * np.sqrt(np.array([0.90, 1.77, 0.33]))  # luma-weighted RGB distance
+    sq = (cw * cw).sum(1)
+    d = sq[:, None] + sq[None, :] - 2.0 * (cw @ cw.T)
+    # merge pairs cheapest first (distance weighted by the rarer colour's pixel count), the
+    # rarer colour of each pair taking the commoner one's value
+    root = np.sqrt(counts.astype(np.float64))
+    iu, ju = np.triu_indices(uniq.size, 1)
+    cost = d[iu, ju] * np.minimum(root[iu], root[ju])
+    parent = list(range(uniq.size))
+    cnt = [int(c) for c in counts]
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    need = uniq.size - n
+    for k in np.argsort(cost, kind="stable"):
+        ri, rj = find(int(iu[k])), find(int(ju[k]))
+        if ri == rj:
+            continue
+        keep, drop = (ri, rj) if cnt[ri] >= cnt[rj] else (rj, ri)
+        parent[drop] = keep
         cnt[keep] += cnt[drop]
-        d[drop, :] = np.inf
-        d[:, drop] = np.inf
+        need -= 1
+        if need == 0:
+            break
+    target = np.array([find(i) for i in range(uniq.size)])
     newcols = cols[target][inv.ravel()].astype(np.uint8)
     out = rgba.copy()
     out[a, :3] = newcols
@@ -408,8 +536,11 @@ def _hand_targets(p: _P):
         sws = L.sw * 0.8
         if cfg.pose == "reach":
             rh = (L.cx + sws + al * 0.75, L.sh + al * 0.12)
+        elif grip == "melee" and cfg.shield:
+            # sword arm raised over the shield rim, blade up
+            rh = (L.cx + sws * 0.9 + al * 0.45, L.sh + al * 0.3)
         elif grip == "melee":
-            rh = (L.cx + sws * 0.6 + al * (0.5 if cfg.shield else 0.42), L.sh + al * (0.72 if cfg.shield else 0.62))
+            rh = (L.cx + sws * 0.6 + al * 0.42, L.sh + al * 0.62)
         elif grip == "pole":
             rh = (L.cx + sws * 0.6 + al * 0.4, L.sh + al * 0.5)
         elif grip == "aim":
@@ -419,7 +550,7 @@ def _hand_targets(p: _P):
         else:
             rh = (L.cx + sws * 0.5, L.sh + al * 0.92)
         if cfg.shield:
-            lh = (L.cx + sws * 1.2, L.sh + al * 0.5)
+            lh = (L.cx + sws * 1.4, L.sh + al * 0.78)
         elif cfg.pose == "reach":
             lh = (L.cx + sws + al * 0.70, L.sh + al * 0.05)
         else:
@@ -427,7 +558,7 @@ def _hand_targets(p: _P):
         if cfg.shield and grip in ("pole", "aim"):
             # hold the shield ahead of the upright pole so both read
             lh = (max(lh[0], rh[0] + 0.12 * L.S), lh[1])
-        angle = {"melee": -58.0, "pole": -84.0, "aim": 0.0}.get(grip, -60.0)
+        angle = {"melee": -70.0 if cfg.shield else -58.0, "pole": -84.0, "aim": 0.0}.get(grip, -60.0)
         if cfg.weapon == "wand":
             angle = -35.0
         if cfg.weapon == "bow":
@@ -453,13 +584,13 @@ def _hand_targets(p: _P):
 
 # ---- side view ---------------------------------------------------------------
 def _draw_side(p: _P, piv: dict) -> None:
-    cv, L, cfg, m = p.cv, p.L, p.cfg, p.m
+    cv, L, cfg = p.cv, p.L, p.cfg
     cx = L.cx
     sws = L.sw * 0.8
     wws = L.ww * 0.82
     rh, lh, angle = _hand_targets(p)
     rs = (cx + sws * 0.05, L.sh + L.arm_r * 0.2)   # near (right) shoulder
-    ls = (cx - sws * 0.1, L.sh + L.arm_r * 0.2)    # far (left) shoulder
+    ls = (cx - sws * (0.5 if cfg.shield else 0.1), L.sh + L.arm_r * 0.2)  # far (left) shoulder
     stride = 0.075 * L.S
     if cfg.body == "robe":
         stride *= 0.6
@@ -481,7 +612,7 @@ def _draw_side(p: _P, piv: dict) -> None:
         _arm(p, "arm_left", ls, lh, far=True)
     if cfg.shield:
         _arm(p, "arm_left", ls, lh, far=True)
-        draw_shield(cv, cfg.shield, (lh[0] + L.S * 0.02, lh[1] - L.S * 0.02), L.S, p.m, side=True,
+        draw_shield(cv, cfg.shield, (lh[0] + L.S * 0.03, lh[1]), L.S, p.m, side=True,
                     emblem=cfg.emblem, detail=L.det)
     _arm(p, "arm_right", rs, rh, far=False, weapon=angle)
     piv.update(neck=(L.hx - L.hrx * 0.15, L.neck), shoulder_right=rs, shoulder_left=ls, hand_right=rh,
@@ -549,8 +680,11 @@ def _arm(p: _P, part: str, s, hnd, *, far: bool, weapon: float | None = None) ->
         cv.capsule(part, s, e, r * 1.2, mat, inner=inner)
         cv.capsule(part, e, hnd, r * 1.15, mat, inner=inner)
     else:
-        cv.capsule(part, s, e, r, mat, inner=inner)
-        cv.capsule(part, e, hnd, r * 0.95, mat, inner=inner)
+        if L.det >= 2:
+            cv.capsule(part, s, e, r, mat, inner=inner)
+            cv.capsule(part, e, hnd, r * 0.95, mat, inner=inner)
+        else:  # one paint for both bones at small sizes
+            cv.mask(part, cv.capsule_mask(s, e, r) | cv.capsule_mask(e, hnd, r * 0.95), mat, inner=inner)
         if cfg.body == "armor" and L.det >= 1:
             cv.ellipse(part, e, (r * 0.9, r * 0.9), p.m["metal"] if not far else _dim(p.m["metal"]))
         if cfg.body == "bare" and L.det >= 1 and not far:
@@ -564,7 +698,17 @@ def _arm(p: _P, part: str, s, hnd, *, far: bool, weapon: float | None = None) ->
         pm = p.m["metal"] if (cfg.body != "mech" or p.side) else p.mat("torso")
         if far:
             pm = _dim(pm)
-        if not far or not p.side:
+        if (not far or not p.side) and cfg.look.get("pauldron") == "plate" and L.det >= 1:
+            # lacquered shoulder plate (samurai sode)
+            pm = p.mat("torso") if not far else _dim(p.mat("torso"))
+            out = 0.0 if p.side else (-1.0 if s[0] < L.cx else 1.0)
+            pts = [(s[0] - pr * (0.9 - 0.4 * out), s[1] - pr * 0.7), (s[0] + pr * (0.9 + 0.4 * out), s[1] - pr * 0.7),
+                   (s[0] + pr * (0.9 + 0.9 * out), s[1] + pr * 1.5), (s[0] - pr * (0.9 - 0.9 * out), s[1] + pr * 1.5)]
+            cv.polygon(part, pts, pm, highlight=True, inner="line")
+            for k in (0.1, 0.8):
+                y = s[1] - pr * 0.7 + pr * 2.2 * k + 1
+                cv.detail(cv.line_mask((s[0] - pr * 2, y), (s[0] + pr * 2, y)) & cv.polygon_mask(pts), pm.ramp[SHADOW])
+        elif not far or not p.side:
             cv.ellipse(part, (s[0], s[1] - r * 0.15), (pr, pr * 0.9), pm, highlight=True)
             if (cfg.spiky or "spikes" in cfg.extras) and L.det >= 1:
                 cv.polygon(part, [(s[0] - pr * 0.5, s[1] - pr * 0.6), (s[0] + pr * 0.1, s[1] - pr * 2.0),
@@ -603,9 +747,6 @@ def _leg(p: _P, part: str, hip, foot, *, far: bool) -> None:
     # boot: lower leg + foot pointing forward (side) or down (front)
     bh = (L.yg - L.hip) * (0.32 if cfg.body not in ("bones",) else 0.0)
     if p.side:
-        top = (foot[0], min(L.yg - L.foot_h - r * 0.3, L.yg - bh))
-        if cfg.body != "bones" and cfg.body != "robe":
-            cv.capsule(part, top, ankle, r * 1.06, boot, inner=inner)
         x0 = foot[0] - r * 1.05
         x1 = foot[0] + L.foot_len
         y0 = L.yg - L.foot_h - r * 0.6
@@ -613,14 +754,19 @@ def _leg(p: _P, part: str, hip, foot, *, far: bool) -> None:
         if cfg.body == "bones":
             pts = [(x0 + r * 0.3, L.yg - L.foot_h * 0.9), (x1, L.yg - L.foot_h * 0.4), (x1, L.yg),
                    (x0 + r * 0.3, L.yg)]
-        cv.polygon(part, pts, boot, highlight=True)
+        bm = cv.polygon_mask(pts)
+        if cfg.body != "bones" and cfg.body != "robe":
+            top = (foot[0], min(L.yg - L.foot_h - r * 0.3, L.yg - bh))
+            bm |= cv.capsule_mask(top, ankle, r * 1.06)
+        cv.mask(part, bm, boot, highlight=True, inner=inner)
     else:
-        if cfg.body not in ("bones", "robe"):
-            top = (foot[0], L.yg - bh)
-            cv.capsule(part, top, ankle, r * 1.06, boot)
         fw = max(r * 1.15, 1.3)
-        cv.ellipse(part, (foot[0], L.yg - L.foot_h * 0.7), (fw, L.foot_h * 0.7 + r * 0.3), boot)
-        cv.rect(part, foot[0] - fw, L.yg - L.foot_h * 0.7, foot[0] + fw, L.yg, boot)
+        bm = cv.ellipse_mask((foot[0], L.yg - L.foot_h * 0.7), (fw, L.foot_h * 0.7 + r * 0.3))
+        bm |= cv.polygon_mask([(foot[0] - fw, L.yg - L.foot_h * 0.7), (foot[0] + fw, L.yg - L.foot_h * 0.7),
+                               (foot[0] + fw, L.yg), (foot[0] - fw, L.yg)])
+        if cfg.body not in ("bones", "robe"):
+            bm |= cv.capsule_mask((foot[0], L.yg - bh), ankle, r * 1.06)
+        cv.mask(part, bm, boot, highlight=True)
 
 
 # ---- torso
@@ -785,8 +931,6 @@ def _belt(p: _P, x0: float, x1: float) -> None:
         return
     if cfg.body == "robe" and "sash" not in cfg.extras and "belt" not in cfg.extras:
         return
-    if cfg.body in ("bare",) and "belt" not in cfg.extras and "strap" not in cfg.extras:
-        pass
     bh = max(1.0, 0.035 * L.S)
     y = L.hip - bh * 0.6
     mat = m["secondary"] if "sash" in cfg.extras else m["leather"]
@@ -832,7 +976,7 @@ def _armor_details(p: _P, *, front: bool) -> None:
     else:
         # lamellar bands (samurai)
         if L.det >= 1:
-            step = max(2, int(round(0.05 * L.S)))
+            step = max(2, round(0.05 * L.S))
             tor = cv.part == cv._part_id("torso")
             for y in np.arange(L.sh + step, hem, step):
                 cv.detail(cv.line_mask((cx - L.sw * 1.5, y), (cx + L.sw * 1.5, y)) & tor,
@@ -874,14 +1018,12 @@ def _tunic_details(p: _P, *, front: bool, x0: float, x1: float, hem: float) -> N
     cx = L.cx
     if L.det >= 1:
         # collar / neckline
-        col = m["secondary"] if "collar" not in m else m["collar"]
         if front:
             cv.polygon("torso", [(cx - L.sw * 0.35, L.neck - 0.02 * L.S), (cx + L.sw * 0.35, L.neck - 0.02 * L.S),
                                  (cx, L.neck + 0.06 * L.S)], m["skin"], shading="flat")
         else:
             cv.polygon("torso", [(cx + L.sw * 0.2, L.neck - 0.02 * L.S), (cx + L.sw * 0.75, L.neck - 0.02 * L.S),
                                  (cx + L.sw * 0.6, L.neck + 0.05 * L.S)], m["skin"], shading="flat")
-        del col
     if "apron" in cfg.extras:
         aw = (x1 - x0) * (0.32 if front else 0.25)
         ax = cx if front else cx + (x1 - cx) * 0.45
@@ -904,13 +1046,14 @@ def _robe_details(p: _P, *, front: bool) -> None:
     hem = _hem(p)
     if "trim" in cfg.extras and L.det >= 1:
         tm = m["trim"]
-        tw = max(0.5, 0.025 * L.S)
-        if front:
-            cv.rect("torso", cx - tw, L.neck + 0.02 * L.S, cx + tw, hem, tm, shading="flat")
+        tw = 0.025 * L.S
+        x0, x1 = (cx, cx) if front else (cx + L.sw * 0.3, cx + L.sw * 0.4)
+        y0 = L.neck + 0.03 * L.S
+        if tw < 0.9:
+            stripe = cv.line_mask((x0 - 0.5, y0), (x1 - 0.5, hem - 0.5)) & (cv.part == cv._part_id("torso"))
+            cv.detail(stripe, tm.base)
         else:
-            x = cx + L.sw * 0.55
-            cv.polygon("torso", [(x - tw, L.neck + 0.04 * L.S), (x + tw, L.neck + 0.04 * L.S),
-                                 (x + tw + L.sw * 0.35, hem), (x - tw + L.sw * 0.35, hem)], tm, shading="flat")
+            cv.polygon("torso", [(x0 - tw, y0), (x0 + tw, y0), (x1 + tw, hem), (x1 - tw, hem)], tm, shading="flat")
         hem_band = cv.polygon_mask([(cx - L.S, hem - max(1.0, 0.03 * L.S)), (cx + L.S, hem - max(1.0, 0.03 * L.S)),
                                     (cx + L.S, hem), (cx - L.S, hem)]) & (cv.part == cv._part_id("torso"))
         cv.detail(hem_band, tm.base)
@@ -938,7 +1081,7 @@ def _bones_torso(p: _P, *, side: bool) -> None:
     rr = (hw, (L.hip - L.sh) * 0.4)
     cage = cv.ellipse("torso", rc, rr, bone, highlight=True)
     if L.det >= 1:
-        step = max(2, int(round(rr[1] * 2 / 4)))
+        step = max(2, round(rr[1] * 2 / 4))
         for y in np.arange(rc[1] - rr[1] + step, rc[1] + rr[1] - 0.5, step):
             gap = cv.line_mask((rc[0] - rr[0] + (0.0 if side else 0.5), y), (rc[0] + rr[0], y)) & cage
             if not side:
@@ -1031,23 +1174,12 @@ def _head(p: _P) -> None:
     kind = cfg.head
     skin = m["skin"]
     side = p.side
-    fwd = 1.0
     part = "head"
 
-    # ears behind/around the skull
-    if cfg.ears in ("pointed", "big") and kind not in ("helm", "robot", "space_helmet", "skull"):
-        big = cfg.ears == "big"
-        ln = rx * (1.35 if big else 0.75)
-        if side:
-            ex, ey = hx - rx * 0.2, hy + ry * 0.05
-            pts = [(ex + rx * 0.15, ey - ry * 0.25), (ex - ln, ey - ry * (0.55 if big else 0.75)),
-                   (ex - rx * 0.1, ey + ry * 0.3)]
-            cv.polygon(part, pts, skin, highlight=True)
-        else:
-            for s in (-1, 1):
-                ex = hx + s * rx * 0.8
-                pts = [(ex, hy - ry * 0.25), (ex + s * ln, hy - ry * (0.45 if big else 0.7)), (ex, hy + ry * 0.3)]
-                cv.polygon(part, pts, skin, highlight=True)
+    # big ears sit behind the skull; pointed (elf) ears poke through the hair afterwards
+    has_ears = cfg.ears in ("pointed", "big") and kind not in ("helm", "robot", "space_helmet", "skull")
+    if has_ears and (cfg.ears == "big" or not side):
+        _ears(p)
 
     if kind == "robot":
         _robot_head(p)
@@ -1065,6 +1197,8 @@ def _head(p: _P) -> None:
     if kind not in ("helm", "mask"):
         _nose(p)
     _hair_back(p)
+    if has_ears and cfg.ears == "pointed" and side and kind in ("hair",):
+        _ears(p)
     _eyes(p)
     if cfg.tusks:
         tc = (240, 232, 206)
@@ -1093,12 +1227,32 @@ def _head(p: _P) -> None:
                 cv.detail(cv.line_mask((hx - rx * 0.2, hy + ry * 0.38), (hx + rx * 0.2, hy + ry * 0.38)),
                           skin.ramp[SHADOW])
     if "eyepatch" in cfg.extras and L.det >= 1:
-        ex = hx + rx * (0.55 if side else -0.38)
+        # over the left eye: the far eye in side view, the image's right eye in front view
+        ex = hx + rx * (0.12 if side else max(0.38, 1.0 / rx))
         ey = hy + ry * 0.05
-        cv.detail(cv.line_mask((ex - rx * 0.9, ey - ry * 0.6), (ex + rx * 0.5, ey + ry * 0.1))
-                  | cv.ellipse_mask((ex, ey + 0.2), (max(0.8, rx * 0.22),) * 2), m["dark"].base)
+        strap = cv.line_mask((hx - rx * 0.9, ey - ry * 0.55), (hx + rx * 0.9, ey - ry * 0.2))
+        cv.detail((strap & ~cv.ellipse_mask((hx + rx * 0.62, ey), (1.2, 1.2))) | cv.ellipse_mask(
+            (ex, ey + 0.2), (max(0.8, rx * 0.22),) * 2), m["dark"].base)
     _headgear(p)
     _headwear_extra(p)
+
+
+def _ears(p: _P) -> None:
+    cv, L, cfg = p.cv, p.L, p.cfg
+    hx, hy, rx, ry = L.hx, L.hy, L.hrx, L.hry
+    skin = p.m["skin"]
+    big = cfg.ears == "big"
+    ln = rx * (1.35 if big else 1.15)
+    if p.side:
+        ex, ey = hx - rx * 0.15, hy + ry * 0.08
+        pts = [(ex + rx * 0.2, ey - ry * 0.22), (ex - ln, ey - ry * (0.55 if big else 0.85)),
+               (ex - rx * 0.05, ey + ry * 0.32)]
+        cv.polygon("head", pts, skin, highlight=True, inner="line" if not big and L.det >= 1 else None)
+    else:
+        for s in (-1, 1):
+            ex = hx + s * rx * 0.8
+            pts = [(ex, hy - ry * 0.2), (ex + s * ln, hy - ry * 0.45), (ex, hy + ry * 0.3)]
+            cv.polygon("head", pts, skin, highlight=True)
 
 
 def _eyes(p: _P, *, color: RGB | None = None, glow: bool | None = None, y_off: float = 0.05,
@@ -1122,15 +1276,15 @@ def _eyes(p: _P, *, color: RGB | None = None, glow: bool | None = None, y_off: f
         xs = [hx - d, hx + d]
     masks = np.zeros((cv.h, cv.w), bool)
     for x in xs:
-        x0 = int(math.floor(x - (ew - 1) / 2))
-        y0 = int(math.floor(y - eh / 2 + 0.5))
+        x0 = math.floor(x - (ew - 1) / 2)
+        y0 = math.floor(y - eh / 2 + 0.5)
         masks[max(0, y0):y0 + eh, max(0, x0):x0 + ew] = True
     cv.detail(masks, col)
     if L.det >= 2 and not glow:
         # tiny catch-lights
         for x in xs:
-            x0 = int(math.floor(x - (ew - 1) / 2))
-            y0 = int(math.floor(y - eh / 2 + 0.5))
+            x0 = math.floor(x - (ew - 1) / 2)
+            y0 = math.floor(y - eh / 2 + 0.5)
             cv.pixel(x0 + ew - 1, y0, (250, 250, 250))
     if L.det >= 2 and not glow and p.cfg.head not in ("mask",):
         mouth_y = hy + ry * 0.5
@@ -1374,8 +1528,9 @@ def _headgear(p: _P) -> None:
         cv.mask(part, dome & ~face, hm, highlight=True)
         # flared neck guard (shikoro)
         if side:
-            cv.polygon(part, [(hx - rx * 0.9, hy - ry * 0.3), (hx + rx * 0.05, hy - ry * 0.05),
-                              (hx - rx * 0.05, hy + ry * 0.35), (hx - rx * 1.45, hy + ry * 0.55)], hm)
+            cv.polygon(part, [(hx - rx * 0.95, hy - ry * 0.45), (hx - rx * 0.1, hy - ry * 0.2),
+                              (hx - rx * 0.15, hy + ry * 0.55), (hx - rx * 1.3, hy + ry * 0.75),
+                              (hx - rx * 1.2, hy + ry * 0.1)], hm)
         else:
             for s in (-1, 1):
                 cv.polygon(part, [(hx + s * rx * 0.75, hy - ry * 0.35), (hx + s * rx * 1.05, hy - ry * 0.2),
@@ -1575,12 +1730,6 @@ def _space_head(p: _P) -> None:
         ax = hx - rx * 0.5
         cv.capsule(part, (ax, hy - ry * 0.8), (ax - rx * 0.1, hy - ry * 1.35), max(0.5, 0.015 * L.S), m["metal"])
         cv.pixel(ax - rx * 0.1, hy - ry * 1.35, m["accent"].ramp[LIGHT], part=part)
-    if "stripe" in cfg.extras or True:
-        band = cv.ellipse_mask((hx - (rx * 0.06 if p.side else 0), hy), (rx * 1.12, ry * 1.08))
-        band &= ~cv.ellipse_mask((hx - (rx * 0.06 if p.side else 0), hy + 1.0), (rx * 1.12, ry * 1.08))
-        band &= cv.polygon_mask([(hx - 2 * rx, hy - 2 * ry), (hx + 2 * rx, hy - 2 * ry), (hx + 2 * rx, hy - ry * 0.5),
-                                 (hx - 2 * rx, hy - ry * 0.5)])
-        del band
 
 
 def _shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:

@@ -23,31 +23,86 @@ animal is mostly data:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 
 import numpy as np
 
 from ..base import RenderedSprite, SpriteSpec
-from .anatomy import (ellipse_px, BASE, LIGHT, SHADOW, Figure, Fit, Material, PartCanvas, darker, eye, finish, jitter,
-                      look_colors, make_materials, pick, styles_has, zigzag)
+from .anatomy import (
+    BASE,
+    LIGHT,
+    SHADOW,
+    Figure,
+    Fit,
+    Material,
+    PartCanvas,
+    darker,
+    ellipse_px,
+    eye,
+    finish,
+    jitter,
+    look_colors,
+    make_materials,
+    pick,
+    styles_has,
+    zigzag,
+)
 
 DEFAULTS: dict = {
-    "body_h": 0.42, "leg_len": 0.42, "leg_w": 0.07, "chest": 1.05, "haunch": 1.0, "waist": 0.86, "hump": 0.0,
-    "neck_len": 0.22, "neck_angle": 40.0, "neck_w": 1.0,
-    "head_r": 0.16, "snout_len": 0.18, "snout_r": 0.075, "snout_angle": 12.0,
-    "ears": "pointed", "ear_len": 0.16, "tail": "bushy", "tail_len": 0.45, "tail_r": 0.08,
-    "mane": "none", "horns": "none", "tusks": False, "bristles": False, "feet": "paw",
-    "extras": [], "variant_extras": 1,
+    "body_h": 0.42,
+    "leg_len": 0.42,
+    "leg_w": 0.07,
+    "chest": 1.05,
+    "haunch": 1.0,
+    "waist": 0.86,
+    "hump": 0.0,
+    "neck_len": 0.22,
+    "neck_angle": 40.0,
+    "neck_w": 1.0,
+    "head_r": 0.16,
+    "snout_len": 0.18,
+    "snout_r": 0.075,
+    "snout_angle": 12.0,
+    "ears": "pointed",
+    "ear_len": 0.16,
+    "tail": "bushy",
+    "tail_len": 0.45,
+    "tail_r": 0.08,
+    "mane": "none",
+    "horns": "none",
+    "tusks": False,
+    "bristles": False,
+    "feet": "paw",
+    "extras": [],
+    "variant_extras": 1,
 }
 
 DEFAULT_COLORS = {
-    "primary": (140, 110, 80), "secondary": (200, 180, 150), "dark": (50, 40, 40),
-    "horn": (225, 215, 185), "accent": (200, 40, 40), "eye": (30, 25, 25),
+    "primary": (140, 110, 80),
+    "secondary": (200, 180, 150),
+    "dark": (50, 40, 40),
+    "horn": (225, 215, 185),
+    "accent": (200, 40, 40),
+    "eye": (30, 25, 25),
 }
 
-_NUM = ("body_h", "leg_len", "leg_w", "chest", "haunch", "waist", "neck_len", "head_r", "snout_len", "snout_r",
-        "ear_len", "tail_len", "tail_r")
+_NUM = (
+    "body_h",
+    "leg_len",
+    "leg_w",
+    "chest",
+    "haunch",
+    "waist",
+    "neck_len",
+    "head_r",
+    "snout_len",
+    "snout_r",
+    "ear_len",
+    "tail_len",
+    "tail_r",
+)
 
 
 def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
@@ -58,9 +113,7 @@ def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
             p[k] = jitter(rng, float(p[k]), 0.12)
         p["neck_angle"] = float(p["neck_angle"]) + rng.uniform(-8, 8)
     else:
-        for k in _NUM:  # keep the stream aligned between variants
-            rng.uniform()
-        rng.uniform()
+        rng.uniform(size=len(_NUM) + 1)  # keep the stream aligned between variants
     extras = list(p.get("extras", []))
     n = int(p.get("variant_extras", 1))
     p["chosen"] = set(pick(rng, extras, n if spec.variant > 0 else 0))
@@ -72,7 +125,8 @@ def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
         p["snout_len"] *= 0.6
         p["leg_len"] *= 0.75
         p["body_h"] *= 1.12
-        p["neck_len"] *= 0.6
+        p["neck_len"] = max(p["neck_len"] * 0.8, 0.12)
+        p["neck_angle"] = max(p["neck_angle"], 50.0)
         p["ear_len"] *= 1.15
     if styles_has(spec, "dark_fantasy", "horror"):
         p["bristles"] = True
@@ -81,9 +135,9 @@ def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
 
 
 # ---------------------------------------------------------------------------- side view
-def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict, small: bool) -> tuple[Figure, dict]:
+def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict, small: bool) -> Figure:
     f = Figure()
-    prim, sec = m["primary"], m["secondary"]
+    prim = m["primary"]
     far = darker(prim)
     belly = m.get("belly")
     dark = m["dark"]
@@ -98,27 +152,49 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
     socks = "socks" in chosen
     leg_mat_near = dark if socks else prim
     hoof = p["feet"] == "hoof"
-    info: dict = {}
 
     # ---------------------------------------------------------------- legs
     xf = chest[0] + 0.02
     xb = hip[0] + 0.06
     off = min(max(lw * 2.6, 0.08), (xf - xb) * 0.2)
+    off = max(off, 1.8 / p.get("_s", 1e9))  # at least ~2 px so the far legs always show
 
     def leg_front(name: str, x: float, mat: Material, lmat: Material, behind: bool) -> None:
         top = (x, yc)
         knee = (x + 0.01, -ll * 0.42)
         foot = (x, -lw * 0.9)
-        f.capsule(name, top, knee, lw * 1.45, mat, r1=lw * 1.05, behind=behind, inner=None if behind else "shade")
-        f.capsule(name, knee, foot, lw * 1.05, mat if not socks else lmat, r1=lw * 0.95, behind=behind)
+        if p.get("_s", 99.0) < 24 and not socks:  # small sprites: one straight capsule per leg
+            f.capsule(
+                name, top, foot, lw * 1.3, mat, r1=lw * 0.95, behind=behind, inner=None if behind else "shade"
+            )
+        else:
+            f.capsule(
+                name,
+                top,
+                knee,
+                lw * 1.45,
+                mat,
+                r1=lw * 1.05,
+                behind=behind,
+                inner=None if behind else "shade",
+            )
+            f.capsule(name, knee, foot, lw * 1.05, mat if not socks else lmat, r1=lw * 0.95, behind=behind)
         _foot(name, foot, mat if not socks else lmat, behind)
         f.pivot(f"shoulder_{name[4:]}", top)
         f.pivot(f"foot_{name[4:]}", (foot[0], 0.0))
 
     def leg_back(name: str, x: float, mat: Material, lmat: Material, behind: bool) -> None:
         top = (x, yc + bh * 0.05)
-        f.ellipse(name, (x + 0.01, yc + bh * 0.1), (bh * 0.3 * p["haunch"], bh * 0.42), mat, angle=-15,
-                  behind=behind, highlight=False, inner=None if behind else "shade")
+        f.ellipse(
+            name,
+            (x + 0.01, yc + bh * 0.1),
+            (bh * 0.3 * p["haunch"], bh * 0.42),
+            mat,
+            angle=-15,
+            behind=behind,
+            highlight=False,
+            inner=None if behind else "shade",
+        )
         hock = (x - min(0.09, ll * 0.2), -ll * 0.3)
         foot = (x - min(0.05, ll * 0.1), -lw * 0.9)
         f.capsule(name, (x, yc + bh * 0.3), hock, lw * 1.35, mat, r1=lw * 0.95, behind=behind)
@@ -128,11 +204,10 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
         f.pivot(f"foot_{name[4:]}", (foot[0], 0.0))
 
     def _foot(name: str, foot: tuple[float, float], mat: Material, behind: bool) -> None:
-        x, y = foot
+        x = foot[0]
         if hoof:
-            f.capsule(name, (x - lw * 0.2, -lw * 0.55), (x + lw * 0.35, -lw * 0.55), lw * 0.55, dark,
-                      behind=behind, min_px=0.5)
-        elif lw * p.get("_s", 99.0) >= 1.3:
+            return  # painted over the leg ends once all legs are drawn (see _hooves)
+        if lw * p.get("_s", 99.0) >= 1.3:
             f.ellipse(name, (x + lw * 0.45, -lw * 0.7), (lw * 1.3, lw * 0.7), mat, behind=behind, min_px=0.5)
 
     # far legs first (behind everything), darker, offset
@@ -169,6 +244,8 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
     # ---------------------------------------------------------------- near legs
     leg_back("leg_back_left", xb, prim, leg_mat_near, False)
     leg_front("leg_front_left", xf, prim, leg_mat_near, False)
+    if hoof:
+        f.custom(lambda cv, fit: _hooves(cv, fit, lw, dark))
 
     # ---------------------------------------------------------------- head
     if p["mane"] == "lion":
@@ -177,8 +254,7 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
     f.pivot("head", head)
     f.pivot("hip_front", (xf, yc))
     f.pivot("hip_back", (xb, yc))
-    info["head"] = head
-    return f, info
+    return f
 
 
 def _tail(f: Figure, p: dict, m: dict, t0, chosen) -> None:
@@ -188,37 +264,89 @@ def _tail(f: Figure, p: dict, m: dict, t0, chosen) -> None:
     x, y = t0
     tip_white = "tail_tip" in chosen or p.get("tail_tip", False)
     if kind == "bushy":
-        pts = [(x + 0.04, y), (x - L * 0.4, y + L * 0.05), (x - L * 0.8, y + L * 0.35), (x - L * 0.95, y + L * 0.7)]
+        pts = [
+            (x + 0.04, y),
+            (x - L * 0.4, y + L * 0.05),
+            (x - L * 0.8, y + L * 0.35),
+            (x - L * 0.95, y + L * 0.7),
+        ]
         rad = [r * 0.45, r * 0.95, r, r * 0.55]
         if tip_white:
             f.tube(lambda ti: [("tail", ti.t < 0.72, None), ("tail", ti.t >= 0.72, sec)], pts, rad, prim)
         else:
             f.tube("tail", pts, rad, prim)
     elif kind == "fox":
-        pts = [(x + 0.04, y), (x - L * 0.45, y + L * 0.02), (x - L * 0.85, y + L * 0.22), (x - L * 1.05, y + L * 0.18)]
+        pts = [
+            (x + 0.04, y),
+            (x - L * 0.45, y + L * 0.02),
+            (x - L * 0.85, y + L * 0.22),
+            (x - L * 1.05, y + L * 0.18),
+        ]
         rad = [r * 0.4, r * 0.95, r * 0.95, r * 0.45]
         f.tube(lambda ti: [("tail", ti.t < 0.7, None), ("tail", ti.t >= 0.7, sec)], pts, rad, prim)
     elif kind == "thin_up":
-        pts = [(x + 0.03, y), (x - L * 0.35, y - L * 0.05), (x - L * 0.55, y - L * 0.45), (x - L * 0.4, y - L * 0.85)]
+        pts = [
+            (x + 0.03, y),
+            (x - L * 0.35, y - L * 0.05),
+            (x - L * 0.55, y - L * 0.45),
+            (x - L * 0.4, y - L * 0.85),
+        ]
         f.tube("tail", pts, [r, r, r * 0.9, r * 0.8], prim)
     elif kind == "curl":
-        pts = [(x + 0.03, y), (x - L * 0.35, y - L * 0.25), (x - L * 0.3, y - L * 0.7), (x - L * 0.05, y - L * 0.8)]
+        pts = [
+            (x + 0.03, y),
+            (x - L * 0.35, y - L * 0.25),
+            (x - L * 0.3, y - L * 0.7),
+            (x - L * 0.05, y - L * 0.8),
+        ]
         f.tube("tail", pts, [r, r, r * 0.85, r * 0.6], prim)
     elif kind == "tuft":
-        pts = [(x + 0.03, y), (x - L * 0.45, y + L * 0.2), (x - L * 0.8, y + L * 0.25), (x - L * 0.95, y - L * 0.1)]
+        pts = [
+            (x + 0.03, y),
+            (x - L * 0.45, y + L * 0.2),
+            (x - L * 0.8, y + L * 0.25),
+            (x - L * 0.95, y - L * 0.1),
+        ]
         f.tube("tail", pts, [r, r, r * 0.9, r * 0.9], prim)
         f.ellipse("tail", (x - L * 0.98, y - L * 0.18), (r * 2.4, r * 3.0), sec, angle=20)
     elif kind == "hair":
-        pts = [(x + 0.02, y), (x - L * 0.25, y + L * 0.1), (x - L * 0.4, y + L * 0.5), (x - L * 0.35, y + L * 0.95)]
+        pts = [
+            (x + 0.02, y),
+            (x - L * 0.25, y + L * 0.1),
+            (x - L * 0.4, y + L * 0.5),
+            (x - L * 0.35, y + L * 0.95),
+        ]
         f.tube("tail", pts, [r * 0.6, r, r * 0.95, r * 0.5], sec)
     elif kind == "nub":
         f.ellipse("tail", (x - r * 0.4, y - r * 0.1), (r * 1.1, r * 0.9), prim)
     elif kind == "short_up":
         f.ellipse("tail", (x - r * 0.9, y - r * 1.0), (r * 0.8, r * 1.5), sec, angle=-35)
     elif kind == "curly":
-        pts = [(x + 0.03, y), (x - L * 0.4, y + L * 0.1), (x - L * 0.55, y + L * 0.5), (x - L * 0.35, y + L * 0.55)]
+        pts = [
+            (x + 0.03, y),
+            (x - L * 0.4, y + L * 0.1),
+            (x - L * 0.55, y + L * 0.5),
+            (x - L * 0.35, y + L * 0.55),
+        ]
         f.tube("tail", pts, [r, r, r * 0.9, r], prim)
         f.ellipse("tail", (x - L * 0.6, y + L * 0.55), (r * 1.8, r * 2.4), m["dark"])
+
+
+def _hooves(cv: PartCanvas, fit: Fit, lw: float, dark: Material) -> None:
+    """Darken the last rows of every leg (hooves); cheaper than one more shape per leg."""
+    k = max(1, round(lw * fit.s * 1.1))
+    _, ground = fit.p((0.0, 0.0))
+    y0 = max(0, int(np.floor(ground)) - k)
+    ramp = np.array(dark.ramp, np.uint8)
+    for name in ("leg_front_left", "leg_front_right", "leg_back_left", "leg_back_right"):
+        if name not in cv.part_names:
+            continue
+        sel = np.zeros((cv.h, cv.w), bool)
+        sel[y0:] = cv.part[y0:] == cv.part_names.index(name)
+        tone = SHADOW if name.endswith("right") else BASE
+        cv.rgb[sel] = ramp[tone]
+        cv.mat[sel] = cv._mat_id(dark)
+        cv.rgb[sel & ~np.roll(sel, 1, axis=1)] = ramp[LIGHT if tone == BASE else BASE]
 
 
 def _horse_mane(f: Figure, p: dict, m: dict, n0, head, nr, hr) -> None:
@@ -277,14 +405,14 @@ def _markings(cv: PartCanvas, fit: Fit, p: dict, m: dict, chosen: set, hip, ches
             cy = yc + rng.uniform(-0.6, 0.2) * r
             rr = r * (0.5 if "patch" in chosen else 0.22)
             mm = ellipse_px(cv, fit.p((cx, cy)), (max(rr * s, 1.0), max(rr * s * 0.8, 1.0)))
-            cv.detail(body & mm, ramp[BASE] if "patch" in chosen else ramp[BASE])
+            cv.detail(body & mm, ramp[BASE])
     if "saddle" in chosen:
         acc = m["accent"].ramp
         cx = (hip[0] + chest[0]) / 2 + 0.02
         x0, y0 = fit.p((cx - r * 0.6, yc - r * 1.2))
         x1, y1 = fit.p((cx + r * 0.6, yc + r * 0.1))
         mm = np.zeros((cv.h, cv.w), bool)
-        mm[int(y0):int(math.ceil(y1)), int(x0):int(math.ceil(x1))] = True
+        mm[int(y0) : math.ceil(y1), int(x0) : math.ceil(x1)] = True
         cv.detail(body & mm, acc[BASE])
         cv.detail(body & mm & ~np.roll(mm, 1, 0), acc[LIGHT])
 
@@ -314,11 +442,25 @@ def _head(f: Figure, p: dict, m: dict, head, hr, chosen, colors, spec, small) ->
     if ears in ("pointed", "small"):
         w = hr * (0.42 if ears == "pointed" else 0.3)
         bx = hx - hr * 0.15
-        f.poly("head", [(bx + hr * 0.12 - w, hy - hr * 0.45), (bx + hr * 0.12 + w, hy - hr * 0.6),
-                        (bx + hr * 0.05 + w * 0.1, hy - hr * 0.62 - el)], darker(prim), shading="flat")
+        f.poly(
+            "head",
+            [
+                (bx + hr * 0.12 - w, hy - hr * 0.45),
+                (bx + hr * 0.12 + w, hy - hr * 0.6),
+                (bx + hr * 0.05 + w * 0.1, hy - hr * 0.62 - el),
+            ],
+            darker(prim),
+            shading="flat",
+        )
     elif ears == "side":
-        f.ellipse("head", (hx - hr * 0.1, hy - hr * 0.85), (el * 0.45, hr * 0.28), darker(prim), angle=-60,
-                  shading="flat")
+        f.ellipse(
+            "head",
+            (hx - hr * 0.1, hy - hr * 0.85),
+            (el * 0.45, hr * 0.28),
+            darker(prim),
+            angle=-60,
+            shading="flat",
+        )
     # antlers (far one behind the head)
     if p["horns"] == "antlers" and "no_antlers" not in chosen:
         _antlers(f, p, m, (hx - hr * 0.05, hy - hr * 0.7), hr, far=True, small=small)
@@ -329,30 +471,63 @@ def _head(f: Figure, p: dict, m: dict, head, hr, chosen, colors, spec, small) ->
     muzzle = sec if (p.get("muzzle", False) or "blaze" in chosen) else prim
     f.capsule("head", s0, s1, sr, muzzle, r1=sr * 0.85)
     if "blaze" in chosen:
-        f.capsule("head", (hx + hr * 0.2, hy - hr * 0.5), (s0[0] + (s1[0] - s0[0]) * 0.5, s0[1] - sr * 0.4),
-                  hr * 0.12, sec, shading="flat")
+        f.capsule(
+            "head",
+            (hx + hr * 0.2, hy - hr * 0.5),
+            (s0[0] + (s1[0] - s0[0]) * 0.5, s0[1] - sr * 0.4),
+            hr * 0.12,
+            sec,
+            shading="flat",
+        )
     # nose at the snout tip
     nose = (s1[0] + sr * 0.45, s1[1] - sr * 0.35)
+    if "nose" in m:  # a flat snout disc (pigs, boars)
+        f.ellipse("head", (s1[0] + sr * 0.55, s1[1]), (sr * 0.38, sr * 0.8), m["nose"], shading="rim")
+        nose = (s1[0] + sr * 0.8, s1[1] - sr * 0.1)
     f.custom(lambda cv, fit: _nose(cv, fit, nose, sr, dark, p))
     if p.get("tusks"):
         tx, ty = s1[0] - sr * 0.7, s1[1] + sr * 0.35
-        f.poly("head", [(tx - sr * 0.5, ty), (tx + sr * 0.25, ty), (tx + sr * 0.2, ty - sr * 1.6)], m["horn"],
-               shading="flat")
+        f.poly(
+            "head",
+            [(tx - sr * 0.5, ty), (tx + sr * 0.25, ty), (tx + sr * 0.2, ty - sr * 1.6)],
+            m["horn"],
+            shading="flat",
+        )
     # near ear
     if ears in ("pointed", "small"):
         w = hr * (0.42 if ears == "pointed" else 0.3)
         bx = hx - hr * 0.45
-        f.poly("head", [(bx - w * 0.9, hy - hr * 0.35), (bx + w, hy - hr * 0.62), (bx - w * 0.25, hy - hr * 0.6 - el)],
-               prim, shading="rim")
+        f.poly(
+            "head",
+            [(bx - w * 0.9, hy - hr * 0.35), (bx + w, hy - hr * 0.62), (bx - w * 0.25, hy - hr * 0.6 - el)],
+            prim,
+            shading="rim",
+        )
         if not small:
-            f.poly("head", [(bx - w * 0.45, hy - hr * 0.5), (bx + w * 0.45, hy - hr * 0.62),
-                            (bx - w * 0.2, hy - hr * 0.6 - el * 0.6)], darker(sec), shading="flat")
+            f.poly(
+                "head",
+                [
+                    (bx - w * 0.45, hy - hr * 0.5),
+                    (bx + w * 0.45, hy - hr * 0.62),
+                    (bx - w * 0.2, hy - hr * 0.6 - el * 0.6),
+                ],
+                darker(sec),
+                shading="flat",
+            )
     elif ears == "floppy":
-        f.ellipse("head", (hx - hr * 0.45, hy - hr * 0.05), (hr * 0.32, el * 0.75), m.get("ear", darker(prim)),
-                  angle=18, inner="line")
+        f.ellipse(
+            "head",
+            (hx - hr * 0.45, hy - hr * 0.05),
+            (hr * 0.32, el * 0.75),
+            m.get("ear", darker(prim)),
+            angle=18,
+            inner="line",
+        )
     elif ears == "round":
         f.ellipse("head", (hx - hr * 0.5, hy - hr * 0.75), (el * 0.55, el * 0.5), prim)
-        f.ellipse("head", (hx - hr * 0.45, hy - hr * 0.72), (el * 0.28, el * 0.25), darker(prim), shading="flat")
+        f.ellipse(
+            "head", (hx - hr * 0.45, hy - hr * 0.72), (el * 0.28, el * 0.25), darker(prim), shading="flat"
+        )
     elif ears == "side":
         f.ellipse("head", (hx - hr * 0.55, hy - hr * 0.55), (el * 0.5, hr * 0.28), prim, angle=-20)
     if p["horns"] == "antlers" and "no_antlers" not in chosen:
@@ -364,8 +539,20 @@ def _head(f: Figure, p: dict, m: dict, head, hr, chosen, colors, spec, small) ->
     if styles_has(spec, "horror", "dark_fantasy"):
         eye_col = (230, 40, 30)
     pupil = m["dark"].ramp[0]
-    f.custom(lambda cv, fit: eye(cv, fit, ec, er, pupil, white=(250, 250, 245), big=cute, part="head", iris=eye_col,
-                                 glint=(255, 255, 255) if not styles_has(spec, "horror") else None))
+    f.custom(
+        lambda cv, fit: eye(
+            cv,
+            fit,
+            ec,
+            er,
+            pupil,
+            white=(250, 250, 245),
+            big=cute,
+            part="head",
+            iris=eye_col,
+            glint=(255, 255, 255) if not styles_has(spec, "horror") else None,
+        )
+    )
     if "collar" in chosen:
         f.custom(lambda cv, fit: _collar(cv, fit, p, m, head, hr))
     if "mask" in chosen:
@@ -393,19 +580,26 @@ def _antlers(f: Figure, p: dict, m: dict, base, hr, far: bool, small: bool) -> N
         by += hr * 0.05
     L = hr * float(p.get("antler_len", 2.6))
     r = max(hr * 0.08, 0.012)
-    beam = [(bx, by), (bx - L * 0.2, by - L * 0.45), (bx - L * 0.12, by - L * 0.85), (bx + L * 0.15, by - L * 1.05)]
-    kw = dict(min_px=0.5, behind=far, shading="flat" if far else "cylinder")
-    for a, b in zip(beam[:-1], beam[1:]):
+    beam = [
+        (bx, by),
+        (bx - L * 0.2, by - L * 0.45),
+        (bx - L * 0.12, by - L * 0.85),
+        (bx + L * 0.15, by - L * 1.05),
+    ]
+    kw = {"min_px": 0.5, "behind": far, "shading": "flat" if far else "cylinder"}
+    for a, b in itertools.pairwise(beam):
         f.capsule("head", a, b, r, mat, **kw)
-    tines = [((bx - L * 0.08, by - L * 0.2), (bx + L * 0.22, by - L * 0.32)),
-             (beam[1], (beam[1][0] + L * 0.32, beam[1][1] - L * 0.28)),
-             (beam[2], (beam[2][0] + L * 0.3, beam[2][1] - L * 0.08))]
+    tines = [
+        ((bx - L * 0.08, by - L * 0.2), (bx + L * 0.22, by - L * 0.32)),
+        (beam[1], (beam[1][0] + L * 0.32, beam[1][1] - L * 0.28)),
+        (beam[2], (beam[2][0] + L * 0.3, beam[2][1] - L * 0.08)),
+    ]
     if small or L * p.get("_s", 50.0) < 20:
         if far:
             return
-        beam = [(bx, by), (bx - L * 0.2, by - L * 0.45), (bx - L * 0.5, by - L * 1.0)]
-        tines = [((bx - L * 0.12, by - L * 0.3), (bx + L * 0.35, by - L * 0.9))]
-        for a, b in zip(beam[:-1], beam[1:]):
+        beam = [(bx, by), (bx - L * 0.12, by - L * 0.35), (bx - L * 0.65, by - L * 0.95)]
+        tines = [((bx - L * 0.12, by - L * 0.35), (bx + L * 0.5, by - L * 0.9))]
+        for a, b in itertools.pairwise(beam):
             f.capsule("head", a, b, r, mat, **kw)
         for a, b in tines:
             f.capsule("head", a, b, r, mat, **kw)
@@ -421,8 +615,11 @@ def _collar(cv: PartCanvas, fit: Fit, p, m, head, hr) -> None:
     hx, hy = head
     c = fit.p((hx - hr * 0.95, hy + hr * 0.75))
     mm = ellipse_px(cv, c, (max(hr * 0.22 * fit.s, 0.8), max(hr * 0.9 * fit.s, 1.5)), angle=-25)
-    sel = mm & (cv.alpha > 0) & ((cv.part == cv.part_names.index("body")) |
-                                 (cv.part == cv.part_names.index("head")))
+    sel = (
+        mm
+        & (cv.alpha > 0)
+        & ((cv.part == cv.part_names.index("body")) | (cv.part == cv.part_names.index("head")))
+    )
     cv.detail(sel, acc[BASE])
     gx, gy = fit.p((hx - hr * 0.9, hy + hr * 1.35))
     cv.pixel(gx, gy, (240, 200, 60))
@@ -436,74 +633,112 @@ def _face_mask(cv: PartCanvas, fit: Fit, head, hr, m) -> None:
 
 # ---------------------------------------------------------------------------- top-down view
 def _build_top(p: dict, m: dict, spec: SpriteSpec, colors: dict, small: bool) -> Figure:
-    """From above, head to the right: torso, four legs sticking out, head with ears, tail."""
+    """From above, head to the right (the animal's left side is the top of the image):
+    splayed legs under the torso, the head with ears and eyes, the tail."""
     f = Figure()
     prim, sec, dark = m["primary"], m["secondary"], m["dark"]
-    far = darker(prim)
-    bw = p["body_h"] * 0.5 * (1.15 if p.get("mane") == "lion" else 1.0)
-    lw, ll = p["leg_w"], min(p["leg_len"], 0.45)
-    hip, chest = (-0.32, 0.0), (0.3, 0.0)
-    # legs: spread like a walking pose, right legs (top of the image when facing right) darker
-    for name, x, side in (("leg_front_right", chest[0], -1), ("leg_back_right", hip[0] + 0.04, -1),
-                          ("leg_front_left", chest[0], 1), ("leg_back_left", hip[0] + 0.04, 1)):
-        stride = 0.1 if "front" in name else -0.08
-        stride *= (1 if side > 0 else -1)
-        foot = (x + stride, side * (bw + ll * 0.45))
-        mat = far if side < 0 else prim
-        f.capsule(name, (x, side * bw * 0.4), foot, lw * 1.3, mat, r1=lw * 1.1)
-        f.ellipse(name, foot, (lw * 1.25, lw * 1.15), dark if p["feet"] == "hoof" else mat)
-        f.pivot(("hip_" if "back" in name else "shoulder_") + name[4:], (x, side * bw * 0.4))
+    bw = p["body_h"] * 0.72
+    lw, ll = p["leg_w"] * 1.2, min(p["leg_len"], 0.5)
+    hip, chest = (-0.3, 0.0), (0.28, 0.0)
+    hoof = p["feet"] == "hoof"
+    for name, x, side in (
+        ("leg_front_left", chest[0], -1),
+        ("leg_back_left", hip[0] + 0.04, -1),
+        ("leg_front_right", chest[0], 1),
+        ("leg_back_right", hip[0] + 0.04, 1),
+    ):
+        stride = (0.12 if "front" in name else -0.1) * (1 if side < 0 else 0.6)
+        top = (x, side * bw * 0.5)
+        foot = (x + stride, side * (bw * 0.95 + ll * 0.3))
+        f.capsule(name, top, foot, lw * 1.2, prim, r1=lw)
+        f.ellipse(name, foot, (lw * 1.2, lw * 1.1), dark if hoof else prim)
+        f.pivot(("hip_" if "back" in name else "shoulder_") + name[4:], top)
         f.pivot("foot_" + name[4:], foot)
-    t0 = (hip[0] - bw * 0.8, 0.0)
+    t0 = (hip[0] - bw * 0.85, 0.0)
     L, r = p["tail_len"], p["tail_r"]
     kind = p["tail"]
     if kind in ("nub", "short_up"):
-        f.ellipse("tail", (t0[0] - r * 0.5, 0), (r * 1.2, r), prim)
+        f.ellipse("tail", (t0[0] - r * 0.5, 0), (r * 1.3, r * 1.1), sec if kind == "short_up" else prim)
     else:
         tm = sec if kind == "hair" else prim
-        rr = r if kind in ("bushy", "fox", "hair") else r * 0.8
-        f.tube("tail", [(t0[0] + 0.05, 0), (t0[0] - L * 0.5, L * 0.12), (t0[0] - L * 0.95, -L * 0.05)],
-               [rr * 0.5, rr, rr * 0.6], tm)
+        rr = r if kind in ("bushy", "fox", "hair") else max(r, 0.035)
+        pts = [(t0[0] + 0.06, 0), (t0[0] - L * 0.45, L * 0.15), (t0[0] - L * 0.9, L * 0.02)]
+        if kind == "fox" or "tail_tip" in p["chosen"]:
+            f.tube(
+                lambda ti: [("tail", ti.t < 0.7, None), ("tail", ti.t >= 0.7, sec)],
+                pts,
+                [rr * 0.5, rr, rr * 0.6],
+                tm,
+            )
+        else:
+            f.tube("tail", pts, [rr * 0.6, rr, rr * 0.7], tm)
         if kind == "tuft":
-            f.ellipse("tail", (t0[0] - L * 0.95, -L * 0.05), (r * 2.2, r * 2.2), sec)
+            f.ellipse("tail", pts[-1], (r * 2.6, r * 2.6), sec)
     f.pivot("tail_base", t0)
-    f.tube("body", [hip, (0.0, 0.0), chest], [bw * p["haunch"], bw * p["waist"] * 1.05, bw * p["chest"]], prim,
-           highlight=False)
+    f.tube(
+        "body",
+        [hip, (0.0, 0.0), chest],
+        [bw * p["haunch"], bw * p["waist"], bw * p["chest"]],
+        prim,
+        highlight=False,
+    )
     if p.get("bristles") or p.get("mane") == "horse":
-        f.capsule("body", (hip[0] + 0.02, 0), (chest[0] + 0.12, 0), bw * 0.22, sec, shading="flat")
-    hr = p["head_r"] * 0.95
-    head = (chest[0] + bw * 0.55 + hr * 0.7 + p["neck_len"] * 0.35, 0.0)
+        f.capsule("body", (hip[0] + 0.04, 0), (chest[0] + bw * 0.5, 0), bw * 0.22, sec, shading="flat")
+    if "saddle" in p["chosen"]:
+        f.capsule("body", (-0.02, -bw * 0.8), (-0.02, bw * 0.8), bw * 0.35, m["accent"])
+    hr = p["head_r"] * 1.15
+    head = (chest[0] + bw * 0.75 + hr * 0.75 + p["neck_len"] * 0.2, 0.0)
+    f.capsule("body", chest, head, min(bw * 0.55, hr * 0.75), prim)
     if p["mane"] == "lion":
-        f.ellipse("head", (head[0] - hr * 0.5, 0), (hr * 1.5, hr * 1.7), sec, highlight=False)
-    f.capsule("body", (chest[0], 0), head, bw * 0.55, prim)
-    f.pivot("neck", (chest[0] + bw * 0.5, 0))
-    f.ellipse("head", head, (hr, hr * 0.9), prim)
-    f.capsule("head", (head[0] + hr * 0.4, 0), (head[0] + hr * 0.4 + p["snout_len"] * 0.9, 0),
-              p["snout_r"] * 0.95, prim, r1=p["snout_r"] * 0.75)
-    tip = (head[0] + hr * 0.4 + p["snout_len"] * 0.9 + p["snout_r"] * 0.6, 0)
-    f.custom(lambda cv, fit: cv.pixel(*fit.p((tip[0] - 0.01, 0)), dark.ramp[SHADOW], part="head"))
+        f.ellipse("head", (head[0] - hr * 0.45, 0), (hr * 1.45, hr * 1.65), sec, inner="line")
+    f.ellipse("head", head, (hr * 1.05, hr * 0.95), prim, inner="line")
+    sl = p["snout_len"] * 0.9 + hr * 0.2
+    f.capsule(
+        "head",
+        (head[0] + hr * 0.4, 0),
+        (head[0] + hr * 0.5 + sl, 0),
+        p["snout_r"] * 1.05,
+        prim,
+        r1=p["snout_r"] * 0.8,
+    )
+    tip = (head[0] + hr * 0.5 + sl + p["snout_r"] * 0.45, 0)
+    f.custom(lambda cv, fit: cv.pixel(*fit.p((tip[0] - fit.unit(0.6), 0)), dark.ramp[SHADOW], part="head"))
     el = p["ear_len"]
     ears = p["ears"]
-    if ears in ("pointed", "small", "side", "round", "floppy"):
-        for side in (-1, 1):
-            mat = far if side < 0 else prim
-            if ears == "floppy":
-                f.ellipse("head", (head[0] - hr * 0.25, side * hr * 0.85), (hr * 0.45, hr * 0.3), mat, angle=side * 25)
-            else:
-                f.poly("head", [(head[0] - hr * 0.55, side * hr * 0.45), (head[0] + hr * 0.05, side * hr * 0.6),
-                                (head[0] - hr * 0.35, side * (hr * 0.65 + el * 0.7))], mat, shading="flat")
-    if p["horns"] == "antlers":
-        for side in (-1, 1):
-            a = (head[0] - hr * 0.2, side * hr * 0.4)
-            b = (head[0] - hr * 0.9, side * hr * 1.9)
-            f.capsule("head", a, b, 0.02, m["horn"], min_px=0.5)
-            f.capsule("head", ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), (head[0] + hr * 0.3, side * hr * 1.5), 0.02,
-                      m["horn"], min_px=0.5)
     for side in (-1, 1):
-        ec = (head[0] + hr * 0.35, side * hr * 0.42)
-        f.custom(lambda cv, fit, ec=ec: eye(cv, fit, ec, hr * 0.14, colors.get("eye", (30, 25, 25)), glint=None,
-                                            part="head"))
+        if ears == "floppy":
+            f.ellipse(
+                "head",
+                (head[0] - hr * 0.3, side * hr * 0.85),
+                (hr * 0.5, hr * 0.32),
+                darker(prim),
+                angle=-side * 25,
+            )
+        elif ears == "round":
+            f.ellipse("head", (head[0] - hr * 0.45, side * hr * 0.8), (el * 0.45, el * 0.5), prim)
+        else:
+            f.poly(
+                "head",
+                [
+                    (head[0] - hr * 0.75, side * hr * 0.3),
+                    (head[0] - hr * 0.05, side * hr * 0.6),
+                    (head[0] - hr * 0.6 - el * 0.6, side * (hr * 0.85 + el * 0.9)),
+                ],
+                prim,
+                shading="rim",
+                inner="line",
+            )
+    if p["horns"] == "antlers" and "no_antlers" not in p["chosen"]:
+        for side in (-1, 1):
+            a = (head[0] - hr * 0.2, side * hr * 0.45)
+            b = (head[0] - hr * 0.9, side * hr * 2.3)
+            f.capsule("head", a, b, 0.018, m["horn"], min_px=0.5)
+            f.capsule("head", b, (head[0] + hr * 0.1, side * hr * 2.6), 0.016, m["horn"], min_px=0.5)
+    for side in (-1, 1):
+        ec = (head[0] + hr * 0.4, side * hr * 0.42)
+        f.custom(lambda cv, fit, ec=ec: eye(cv, fit, ec, hr * 0.14, dark.ramp[0], glint=None, part="head"))
     f.pivot("head", head)
+    f.pivot("neck", (chest[0] + bw * 0.5, 0))
     f.pivot("hip_front", (chest[0], 0))
     f.pivot("hip_back", (hip[0] + 0.04, 0))
     return f
@@ -524,14 +759,13 @@ def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> Rendere
         fit = f.fit(h, w, anchor="center")
         f.draw(cv, fit)
         piv = dict(f.pivots)
-        x0, y0, x1, y1 = f.bbox()
         piv["ground"] = (0.0, 0.0)
         return finish(cv, piv, fit, facing="right")
-    f, info = _build_side(p, m, spec, colors, small)
+    f = _build_side(p, m, spec, colors, small)
     # the level of detail follows the pixel scale (pixels per body length), not the canvas size
     p["_s"] = f.fit(h, w).s
     small = p["_s"] < 30
-    f, info = _build_side(p, m, spec, colors, small)
+    f = _build_side(p, m, spec, colors, small)
     # tall canvases: stretch legs and neck a little so the animal uses the height
     x0, y0, x1, y1 = f.bbox()
     aspect = (y1 - y0) / (x1 - x0)
@@ -541,10 +775,10 @@ def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> Rendere
         p["leg_len"] *= k
         p["neck_len"] *= k
         p["neck_angle"] = min(75.0, p["neck_angle"] + 10 * (k - 1) / 0.35)
-        f, info = _build_side(p, m, spec, colors, small)
+        f = _build_side(p, m, spec, colors, small)
     fit = f.fit(h, w, anchor="ground")
     f.draw(cv, fit)
     piv = dict(f.pivots)
     feet = [piv[k] for k in piv if k.startswith("foot_")]
-    piv["ground"] = (float(np.mean([q[0] for q in feet])), 0.0)
+    piv["ground"] = (float(np.mean([q[0] for q in feet])), f.bbox()[3])
     return finish(cv, piv, fit, facing="right")

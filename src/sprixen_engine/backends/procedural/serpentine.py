@@ -27,18 +27,56 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..base import RenderedSprite, SpriteSpec
-from .anatomy import (ellipse_px, BASE, LIGHT, SHADOW, Figure, Fit, Material, PartCanvas, TubeInfo, eye, finish, jitter,
-                      look_colors, lum_tones, make_materials, overlay_line, pick, resample, styles_has)
+from .anatomy import (
+    BASE,
+    LIGHT,
+    SHADOW,
+    Figure,
+    Fit,
+    Material,
+    PartCanvas,
+    TubeInfo,
+    ellipse_px,
+    eye,
+    finish,
+    jitter,
+    look_colors,
+    lum_tones,
+    make_materials,
+    overlay_line,
+    pick,
+    resample,
+    styles_has,
+)
 
 DEFAULTS: dict = {
-    "pose": "s_curve", "lift": 0.42, "waves": 1.5, "amp": 0.14, "radius": 0.065, "tail_taper": 0.18,
-    "head_r": 0.075, "head_len": 1.45, "pattern": "none", "pattern_period": 2.2, "hood": False, "fins": False,
-    "tongue": True, "face": "eyes", "extras": [], "variant_extras": 1, "x_head": 0.42, "x_tail": -0.5,
+    "pose": "s_curve",
+    "lift": 0.42,
+    "waves": 1.5,
+    "amp": 0.14,
+    "radius": 0.065,
+    "tail_taper": 0.18,
+    "head_r": 0.075,
+    "head_len": 1.45,
+    "pattern": "none",
+    "pattern_period": 2.2,
+    "hood": False,
+    "fins": False,
+    "tongue": True,
+    "face": "eyes",
+    "extras": [],
+    "variant_extras": 1,
+    "x_head": 0.42,
+    "x_tail": -0.5,
 }
 
 DEFAULT_COLORS = {
-    "primary": (90, 150, 60), "secondary": (220, 210, 140), "pattern": (50, 80, 40), "fin": (220, 120, 60),
-    "accent": (220, 50, 60), "eye": (240, 200, 40),
+    "primary": (90, 150, 60),
+    "secondary": (220, 210, 140),
+    "pattern": (50, 80, 40),
+    "fin": (220, 120, 60),
+    "accent": (220, 50, 60),
+    "eye": (240, 200, 40),
 }
 
 N_SPINE = 8  # spine_0 … spine_8
@@ -66,7 +104,7 @@ def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
         p["head_r"] *= 1.45
         p["radius"] *= 1.2
         p["amp"] *= 0.8
-        p["face"] = "cute" if p["face"] != "none" else "cute"
+        p["face"] = "cute"
     return p
 
 
@@ -99,12 +137,23 @@ def _spine(p: dict, aspect: float) -> tuple[np.ndarray, np.ndarray]:
     waves = float(p["waves"])
     ph = float(p.get("phase", 0.0))
     if pose == "raised":
-        ctrl = [(xh - 0.08, -lift), (xh - 0.1, -lift * 0.68), (xh - 0.14, -lift * 0.36), (xh - 0.22, -r * 1.05)]
+        ctrl = [
+            (xh - 0.08, -lift),
+            (xh - 0.1, -lift * 0.68),
+            (xh - 0.14, -lift * 0.36),
+            (xh - 0.22, -r * 1.05),
+        ]
     elif pose == "arch":
         ctrl = [(xh, -r)]
     else:
-        ctrl = [(xh, -lift), (xh - 0.09, -lift * 0.95), (xh - 0.15, -lift * 0.72), (xh - 0.1, -lift * 0.42),
-                (xh - 0.12, -lift * 0.16), (xh - 0.2, -r)]
+        ctrl = [
+            (xh, -lift),
+            (xh - 0.09, -lift * 0.95),
+            (xh - 0.15, -lift * 0.72),
+            (xh - 0.1, -lift * 0.42),
+            (xh - 0.12, -lift * 0.16),
+            (xh - 0.2, -r),
+        ]
     x0 = ctrl[-1][0]
     n = max(6, int(waves * 8) + 1)
     body = []
@@ -150,7 +199,7 @@ def _pattern(cv: PartCanvas, info: TubeInfo, fit: Fit, p: dict, m: dict, top_dow
     period = max(3.0, float(p["pattern_period"]) * float(np.median(info.radii)))
     s = info.s
     # signed position across the tube: -1 upper edge .. +1 lower edge
-    v = np.where(info.ny < 0, -info.u, info.u) if not top_down else np.where(info.ny < 0, -info.u, info.u)
+    v = np.where(info.ny < 0, -info.u, info.u)
     body = info.mask & (info.t > 0.02)
     pat = m["pattern"]
     if kind == "bands":
@@ -171,7 +220,12 @@ def _pattern(cv: PartCanvas, info: TubeInfo, fit: Fit, p: dict, m: dict, top_dow
             sel = body & back & (((s / period) % 1.0) < 0.4) & (info.t < 0.95)
         else:
             a = np.abs(((s / period) % 1.0) - 0.5) * 2
-            sel = body & back & (a * 0.9 + np.abs(v + (0.0 if top_down else 0.2)) * 1.1 < 0.85) & (info.t < 0.95)
+            sel = (
+                body
+                & back
+                & (a * 0.9 + np.abs(v + (0.0 if top_down else 0.2)) * 1.1 < 0.85)
+                & (info.t < 0.95)
+            )
         _tone_paint(cv, sel, info, pat)
     elif kind == "spots":
         k = np.floor(s / period)
@@ -213,44 +267,81 @@ def _build(p: dict, m: dict, spec: SpriteSpec, colors: dict, aspect: float, top_
     if p.get("hood") and not top_down:
         hp = pts[int(_SAMPLES * 0.06)]
         hood_w = hr * float(p.get("hood_w", 1.45))
-        f.ellipse("body", (hp[0] - hr * 0.25, hp[1] + hr * 0.35), (hood_w, hr * 2.3), m["primary"],
-                  highlight=False)
+        f.ellipse(
+            "body", (hp[0] - hr * 0.25, hp[1] + hr * 0.35), (hood_w, hr * 2.3), m["primary"], highlight=False
+        )
         f.custom(lambda cv, fit: _hood_marks(cv, fit, (hp[0] - hr * 0.25, hp[1] + hr * 0.35), hood_w, hr, m))
     if p.get("fins") and not top_down:
         _fins(f, pts, radii, m["fin"], p)
-    if p.get("fins") and not top_down or "tail_fin" in p["chosen"]:
+    if (p.get("fins") and not top_down) or "tail_fin" in p["chosen"]:
         tx, ty = pts[-1]
         tdx, tdy = pts[-1] - pts[-4]
         ln = math.hypot(tdx, tdy) or 1.0
         tdx, tdy = tdx / ln, tdy / ln
         R = float(p["radius"]) * 1.5
-        f.poly("tail", [(tx - tdx * R * 0.3, ty - tdy * R * 0.3), (tx + tdx * R - tdy * R * 0.9, ty + tdy * R + tdx * R * 0.9),
-                        (tx + tdx * R * 0.5, ty + tdy * R * 0.5),
-                        (tx + tdx * R + tdy * R * 0.9, ty + tdy * R - tdx * R * 0.9)], m["fin"], shading="rim")
+        f.poly(
+            "tail",
+            [
+                (tx - tdx * R * 0.3, ty - tdy * R * 0.3),
+                (tx + tdx * R - tdy * R * 0.9, ty + tdy * R + tdx * R * 0.9),
+                (tx + tdx * R * 0.5, ty + tdy * R * 0.5),
+                (tx + tdx * R + tdy * R * 0.9, ty + tdy * R - tdx * R * 0.9),
+            ],
+            m["fin"],
+            shading="rim",
+        )
 
     belly = None if top_down else sec
-    f.tube(_split, [tuple(q) for q in pts], radii, prim, belly=belly, belly_min=0.4,
-           post=lambda cv, info, fit: _pattern(cv, info, fit, p, m, top_down))
+    f.tube(
+        _split,
+        [tuple(q) for q in pts],
+        radii,
+        prim,
+        belly=belly,
+        belly_min=0.4,
+        post=lambda cv, info, fit: _pattern(cv, info, fit, p, m, top_down),
+    )
 
     # head
     head_mat = prim
     if p.get("crest") and not top_down:
-        f.poly("head", [rot(-hr * 0.9, -hr * 0.3), rot(-hr * 1.9, -hr * 1.4), rot(-hr * 1.3, -hr * 0.35),
-                        rot(-hr * 1.6, -hr * 0.2), rot(-hr * 0.7, hr * 0.1)], m["fin"], shading="rim")
+        f.poly(
+            "head",
+            [
+                rot(-hr * 0.9, -hr * 0.3),
+                rot(-hr * 1.9, -hr * 1.4),
+                rot(-hr * 1.3, -hr * 0.35),
+                rot(-hr * 1.6, -hr * 0.2),
+                rot(-hr * 0.7, hr * 0.1),
+            ],
+            m["fin"],
+            shading="rim",
+        )
     if top_down:
-        f.ellipse("head", hc, (hr * hl * 0.62, hr * 0.85), head_mat, angle=math.degrees(ang))
+        f.ellipse("head", hc, (hr * hl * 0.66, hr * 1.05), head_mat, angle=math.degrees(ang))
     else:
         f.ellipse("head", hc, (hr * hl * 0.6, hr * 0.78), head_mat, angle=math.degrees(ang))
         # jaw line / lighter chin
-        f.ellipse("head", rot(hr * 0.1, hr * 0.38), (hr * hl * 0.45, hr * 0.32), sec, angle=math.degrees(ang),
-                  shading="flat")
+        f.ellipse(
+            "head",
+            rot(hr * 0.1, hr * 0.38),
+            (hr * hl * 0.45, hr * 0.32),
+            sec,
+            angle=math.degrees(ang),
+            shading="flat",
+        )
     if p.get("snout", 0.0) and not top_down:
         sl = float(p["snout"]) * hr
-        f.capsule("head", rot(hr * 0.4, hr * 0.05), rot(hr * 0.4 + sl, hr * 0.15), hr * 0.5, head_mat,
-                  r1=hr * 0.4)
-    tip = rot(hr * hl * 0.6 + float(p.get("snout", 0.0)) * hr * 0.9, hr * 0.12)
+        f.capsule(
+            "head", rot(hr * 0.4, hr * 0.05), rot(hr * 0.4 + sl, hr * 0.15), hr * 0.5, head_mat, r1=hr * 0.4
+        )
+    tip = (
+        rot(hr * hl * 0.6 + float(p.get("snout", 0.0)) * hr * 0.9, hr * 0.12)
+        if not top_down
+        else rot(hr * hl * 0.62, 0.0)
+    )
     after = []
-    if p.get("tongue") and "no_tongue" not in p["chosen"] and not top_down:
+    if p.get("tongue") and "no_tongue" not in p["chosen"]:
         after.append(lambda rgba, parts, fit: _tongue(rgba, parts, fit, tip, hr, m["accent"]))
         f.extra_box.append((tip[0], tip[1] - hr * 0.4, tip[0] + hr * 1.1, tip[1] + hr * 0.4))
     # face
@@ -259,15 +350,29 @@ def _build(p: dict, m: dict, spec: SpriteSpec, colors: dict, aspect: float, top_
     if face != "none" or "eyes" in p["chosen"]:
         if top_down:
             for side in (-1, 1):
-                ec = rot(hr * 0.35, side * hr * 0.55)
-                f.custom(lambda cv, fit, ec=ec: eye(cv, fit, ec, hr * 0.2, m["primary"].ramp[0], glint=None,
-                                                    part="head"))
+                ec = rot(hr * 0.3, side * hr * 0.62)
+                f.custom(
+                    lambda cv, fit, ec=ec: eye(
+                        cv, fit, ec, hr * 0.24, m["primary"].ramp[0], glint=None, part="head"
+                    )
+                )
         else:
             ec = rot(hr * (0.25 if not cute else 0.15), -hr * 0.22)
             er = hr * (0.28 if not cute else 0.42)
             iris = colors.get("eye")
-            f.custom(lambda cv, fit: eye(cv, fit, ec, er, m["primary"].ramp[0], white=(250, 250, 240), big=cute,
-                                         iris=iris, part="head"))
+            f.custom(
+                lambda cv, fit: eye(
+                    cv,
+                    fit,
+                    ec,
+                    er,
+                    m["primary"].ramp[0],
+                    white=(250, 250, 240),
+                    big=cute,
+                    iris=iris,
+                    part="head",
+                )
+            )
     if (face == "mouth" or "mouth" in p["chosen"]) and not top_down:
         f.custom(lambda cv, fit: _mouth(cv, fit, rot, hr, hl, m))
 
@@ -299,7 +404,11 @@ def _spine_top(p: dict, aspect: float) -> tuple[np.ndarray, np.ndarray]:
     for i in range(n + 1):
         v = i / n
         x = xh + (xt - xh) * v
-        y = A * math.sin(2 * math.pi * (waves * v * 0.8 + p.get("phase", 0.0))) * (0.35 + 0.65 * min(1, v * 3))
+        y = (
+            A
+            * math.sin(2 * math.pi * (waves * v * 0.8 + p.get("phase", 0.0)))
+            * (0.35 + 0.65 * min(1, v * 3))
+        )
         ctrl.append((x, y))
     pts = resample(ctrl, _SAMPLES)
     seg = np.hypot(*(pts[1:] - pts[:-1]).T)
@@ -387,10 +496,12 @@ def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> Rendere
     f.draw(cv, fit)
     piv = dict(f.pivots)
     if top:
-        piv["ground"] = (float(np.mean([piv[f"spine_{i}"][0] for i in range(N_SPINE + 1)])),
-                         float(np.mean([piv[f"spine_{i}"][1] for i in range(N_SPINE + 1)])))
+        piv["ground"] = (
+            float(np.mean([piv[f"spine_{i}"][0] for i in range(N_SPINE + 1)])),
+            float(np.mean([piv[f"spine_{i}"][1] for i in range(N_SPINE + 1)])),
+        )
     else:
         xs = [piv[f"spine_{i}"][0] for i in range(2, N_SPINE + 1)]
-        piv["ground"] = (float(np.mean(xs)), 0.0)
+        piv["ground"] = (float(np.mean(xs)), f.bbox()[3])
     names = [f"spine_{i}" for i in range(N_SPINE + 1)] + ["head", "neck", "tail_base", "tail_tip"]
     return finish(cv, piv, fit, facing="right", on_body=names, after=getattr(f, "after", ()))
