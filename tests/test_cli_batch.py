@@ -38,17 +38,18 @@ def test_bad_input_exits_2_naming_the_field(tmp_path, args, field):
 
 
 def test_pixelize_and_remove_bg_commands(tmp_path):
-    sprite = np.zeros((8, 8, 3), np.uint8) + 255
-    sprite[2:6, 2:6] = (200, 40, 40)
-    big = Image.fromarray(sprite).resize((80, 80), Image.NEAREST)
+    rng = np.random.default_rng(0)
+    sprite = np.zeros((12, 12, 3), np.uint8) + 255
+    sprite[2:10, 2:10] = rng.choice([(200, 40, 40), (40, 40, 200), (30, 160, 60), (20, 20, 20)], size=(8, 8))
+    big = Image.fromarray(sprite).resize((120, 120), Image.NEAREST)
     big.save(tmp_path / "in.png")
     res = runner.invoke(app, ["pixelize", str(tmp_path / "in.png"), "-o", str(tmp_path / "px.png")])
     assert res.exit_code == 0, res.output
-    assert Image.open(tmp_path / "px.png").size == (8, 8)
+    assert Image.open(tmp_path / "px.png").size == (12, 12)
     res = runner.invoke(app, ["remove-bg", str(tmp_path / "in.png"), "-o", str(tmp_path / "cut.png")])
     assert res.exit_code == 0, res.output
     cut = np.asarray(Image.open(tmp_path / "cut.png").convert("RGBA"))
-    assert cut[0, 0, 3] == 0 and cut[40, 40, 3] == 255
+    assert cut[0, 0, 3] == 0 and cut[60, 60, 3] == 255
     res = runner.invoke(app, ["remove-bg", str(tmp_path / "missing.png"), "-o", str(tmp_path / "x.png")])
     assert res.exit_code == 2 and "image" in res.output
 

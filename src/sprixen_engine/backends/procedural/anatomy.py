@@ -374,10 +374,10 @@ def _ids(cv: PartCanvas, part: str, mat: Material) -> tuple[int, int]:
     parts, mats = cache
     pid = parts.get(part)
     if pid is None:
-        pid = parts[part] = cv._part_id(part)
+        pid = parts[part] = cv.part_id(part)
     mid = mats.get(id(mat))
     if mid is None:
-        mid = mats[id(mat)] = cv._mat_id(mat)
+        mid = mats[id(mat)] = cv.material_id(mat)
     return pid, mid
 
 

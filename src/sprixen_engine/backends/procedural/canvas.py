@@ -101,6 +101,9 @@ class PartCanvas:
         self.mat = np.full((self.h, self.w), -1, np.int16)
         self.part_names: list[str] = []
         self.materials: list[Material] = []
+        self._part_index: dict[str, int] = {}
+        self._mat_index: dict[Material, int] = {}
+        self._ramps: list[np.ndarray] = []
         lx, ly = light
         n = float(np.hypot(lx, ly)) or 1.0
         self.light2 = (lx / n, ly / n)
@@ -109,15 +112,31 @@ class PartCanvas:
         self.light3 = (lx / n3, ly / n3, lz / n3)
 
     # ------------------------------------------------------------------ bookkeeping
-    def _part_id(self, name: str) -> int:
-        if name not in self.part_names:
+    def part_id(self, name: str) -> int:
+        """Index of part ``name`` in :attr:`part_names` (registered on first use)."""
+        i = self._part_index.get(name)
+        if i is None:
+            i = self._part_index[name] = len(self.part_names)
             self.part_names.append(name)
-        return self.part_names.index(name)
+        return i
 
-    def _mat_id(self, material: Material) -> int:
-        if material not in self.materials:
+    def material_id(self, material: Material) -> int:
+        """Index of ``material`` in :attr:`materials` (registered on first use)."""
+        i = self._mat_index.get(material)
+        if i is None:
+            i = self._mat_index[material] = len(self.materials)
             self.materials.append(material)
-        return self.materials.index(material)
+            self._ramps.append(np.array(material.ramp, np.uint8))
+        return i
+
+    @staticmethod
+    def window(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice] | None:
+        """The bounding box of ``mask`` grown by ``pad`` pixels (clipped), or None if empty."""
+        x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+        if bw == 0:
+            return None
+        h, w = mask.shape
+        return (slice(max(0, y - pad), min(h, y + bh + pad)), slice(max(0, x - pad), min(w, x + bw + pad)))
 
     def _blank(self) -> np.ndarray:
         return np.zeros((self.h, self.w), np.uint8)
@@ -171,7 +190,7 @@ class PartCanvas:
     # ------------------------------------------------------------------ shading
     def _tones_sphere(self, mask: np.ndarray, center: tuple[float, float], radii: tuple[float, float],
                       highlight: bool) -> np.ndarray:
-        ys, xs = np.nonzero(mask)
+        ys, xs = _nonzero(mask)
         u = (xs + 0.5 - center[0]) / max(radii[0], 0.5)
         v = (ys + 0.5 - center[1]) / max(radii[1], 0.5)
         nz = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
@@ -181,10 +200,10 @@ class PartCanvas:
 
     def _tones_cylinder(self, mask: np.ndarray, p0: tuple[float, float], p1: tuple[float, float],
                         radius: float, highlight: bool) -> np.ndarray:
-        ys, xs = np.nonzero(mask)
         dx, dy = p1[0] - p0[0], p1[1] - p0[1]
         length = float(np.hypot(dx, dy)) or 1.0
         nx, ny = -dy / length, dx / length
+        ys, xs = _nonzero(mask)
         u = ((xs + 0.5 - p0[0]) * nx + (ys + 0.5 - p0[1]) * ny) / max(radius, 0.5)
         u = np.clip(u, -1.0, 1.0)
         nz = np.sqrt(1.0 - u * u)
@@ -193,6 +212,13 @@ class PartCanvas:
         return self._quantise(lum, highlight, ys, xs)
 
     def _tones_rim(self, mask: np.ndarray, depth: int, highlight: bool) -> np.ndarray:
+        out = np.full(mask.shape, -1, np.int8)
+        win = self.window(mask)
+        if win is not None:
+            out[win] = self._tones_rim_window(mask[win], depth, highlight)
+        return out
+
+    def _tones_rim_window(self, mask: np.ndarray, depth: int, highlight: bool) -> np.ndarray:
         lx, ly = self.light2
         sx, sy = int(np.sign(round(lx * 1.4))), int(np.sign(round(ly * 1.4)))
         tones = np.where(mask, BASE, -1).astype(np.int8)
@@ -219,29 +245,38 @@ class PartCanvas:
     # ------------------------------------------------------------------ painting
     def _paint(self, part: str, mask: np.ndarray, material: Material, tones, *, inner: str | None,
                behind: bool = False) -> np.ndarray:
-        """Paint ``mask`` with ``material`` tones. ``tones`` is an int8 (h, w) array or (t, ys, xs)."""
-        if not mask.any():
+        """Paint ``mask`` with ``material`` tones. ``tones`` is an int8 (h, w) array or (t, ys, xs).
+
+        Works inside the mask's bounding box (plus 1 px for the separating line) only.
+        """
+        win = self.window(mask, 1)
+        if win is None:
             return mask
+        m = mask[win]
         if behind:
-            mask = mask & (self.alpha == 0)
-        pid, mid = self._part_id(part), self._mat_id(material)
+            m = m & (self.alpha[win] == 0)
+        pid, mid = self.part_id(part), self.material_id(material)
         if isinstance(tones, tuple):
             t, ys, xs = tones
-            full = np.full((self.h, self.w), -1, np.int8)
-            full[ys, xs] = t
-            tones = full
-        under = (self.alpha > 0) & (self.part != pid)
-        ramp = np.array(material.ramp, np.uint8)
-        sel = mask & (tones >= 0)
-        self.rgb[sel] = ramp[tones[sel]]
-        self.alpha[sel] = 255
-        self.part[sel] = pid
-        self.mat[sel] = mid
-        if inner is not None and under.any():
+            tw = np.full(m.shape, -1, np.int8)
+            tw[ys - win[0].start, xs - win[1].start] = t
+        else:
+            tw = tones[win]
+        alpha, prt, rgb = self.alpha[win], self.part[win], self.rgb[win]
+        under = ((alpha > 0) & (prt != pid)) if inner is not None else None
+        ramp = self._ramps[mid]
+        sel = m & (tw >= 0)
+        rgb[sel] = ramp[tw[sel]]
+        alpha[sel] = 255
+        prt[sel] = pid
+        self.mat[win][sel] = mid
+        if under is not None and under.any():
             # the shape's own edge pixels that sit over another part get a separating line
             edge = sel & ~_erode4(sel) & _dilate4(under & ~sel)
-            self.rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
-        return sel
+            rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
+        out = np.zeros(mask.shape, bool)
+        out[win] = sel
+        return out
 
     def ellipse(self, part: str, center: tuple[float, float], radii: tuple[float, float],
                 material: Material, *, shading: str = "sphere", highlight: bool = True,
@@ -303,9 +338,9 @@ class PartCanvas:
         self.rgb[sel] = color
         self.alpha[sel] = 255
         if part is not None:
-            self.part[sel] = self._part_id(part)
+            self.part[sel] = self.part_id(part)
         elif not only_on:
-            self.part[sel & (self.part < 0)] = self._part_id("accessory")
+            self.part[sel & (self.part < 0)] = self.part_id("accessory")
 
     def pixel(self, x: float, y: float, color: RGB, *, part: str | None = None) -> None:
         """Paint one pixel (clipped to the canvas, painted even on transparent pixels)."""
@@ -314,7 +349,7 @@ class PartCanvas:
             self.rgb[yi, xi] = color
             self.alpha[yi, xi] = 255
             if part is not None or self.part[yi, xi] < 0:
-                self.part[yi, xi] = self._part_id(part or "accessory")
+                self.part[yi, xi] = self.part_id(part or "accessory")
 
     def tone_of(self, part: str, tone: int) -> RGB | None:
         """The ramp colour ``tone`` of the material most used by ``part`` (None if absent)."""
@@ -366,6 +401,13 @@ class PartCanvas:
         rgba[alpha == 0] = 0
         parts = {name: part == i for i, name in enumerate(self.part_names)}
         return rgba, {k: v for k, v in parts.items() if v.any()}
+
+
+def _nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-D mask, searched inside its bounding box only."""
+    x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    ys, xs = np.nonzero(mask[y:y + bh, x:x + bw])
+    return ys + y, xs + x
 
 
 def _shifted(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:

@@ -83,7 +83,7 @@ def _add(p, d, k: float) -> tuple[float, float]:
 
 
 def _edge_line(cv: PartCanvas, p0, p1, color, part: str) -> None:
-    m = cv.line_mask(p0, p1) & (cv.part == cv._part_id(part))
+    m = cv.line_mask(p0, p1) & (cv.part == cv.part_id(part))
     cv.detail(m, color)
 
 
@@ -278,7 +278,7 @@ def draw_weapon(cv: PartCanvas, kind: str, grip: tuple[float, float], angle: flo
         cv.capsule(part, bar0, bar1, max(0.55, bh * 0.55), mats["metal"], highlight=True)
         cv.ellipse(part, bar1, (max(0.6, bh * 0.6),) * 2, mats["magic"], highlight=True)
         if detail >= 1:
-            stripe = cv.line_mask(_add(c0, d, 1.0), _add(c1, d, -0.5)) & (cv.part == cv._part_id(part))
+            stripe = cv.line_mask(_add(c0, d, 1.0), _add(c1, d, -0.5)) & (cv.part == cv.part_id(part))
             cv.detail(stripe, mats["accent"].base)
         return Held(grip, bar1)
 

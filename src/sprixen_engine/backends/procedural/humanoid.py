@@ -126,100 +126,6 @@ class _Mats(dict):
         return key in self.colors
 
 
-class _WindowCanvas(PartCanvas):
-    """A :class:`PartCanvas` that paints each shape inside its bounding box only.
-
-    Same pixels as the base class (the shading and edge rules only look at the shape and its
-    4-neighbours), but a humanoid paints ~25 small shapes on a padded canvas and the base
-    class touches every pixel of the canvas per shape; this keeps a 32x32 sprite under ~2 ms.
-    """
-
-    def __init__(self, h: int, w: int, **kw) -> None:
-        super().__init__(h, w, **kw)
-        self._mat_index: dict[Material, int] = {}
-        self._part_index: dict[str, int] = {}
-        self._ramps: dict[int, np.ndarray] = {}
-
-    def _part_id(self, name: str) -> int:
-        i = self._part_index.get(name)
-        if i is None:
-            i = super()._part_id(name)
-            self._part_index[name] = i
-        return i
-
-    def _mat_id(self, material: Material) -> int:
-        i = self._mat_index.get(material)
-        if i is None:
-            i = super()._mat_id(material)
-            self._mat_index[material] = i
-        return i
-
-    @staticmethod
-    def _window(mask: np.ndarray, pad: int) -> tuple[slice, slice] | None:
-        x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
-        if bw == 0:
-            return None
-        h, w = mask.shape
-        return (slice(max(0, y - pad), min(h, y + bh + pad)), slice(max(0, x - pad), min(w, x + bw + pad)))
-
-    def _tones_sphere(self, mask, center, radii, highlight):
-        win = self._window(mask, 0)
-        if win is None:
-            return PartCanvas._tones_sphere(self, mask, center, radii, highlight)
-        oy, ox = win[0].start, win[1].start
-        t, ys, xs = PartCanvas._tones_sphere(self, mask[win], (center[0] - ox, center[1] - oy), radii, highlight)
-        return t, ys + oy, xs + ox
-
-    def _tones_cylinder(self, mask, p0, p1, radius, highlight):
-        win = self._window(mask, 0)
-        if win is None:
-            return PartCanvas._tones_cylinder(self, mask, p0, p1, radius, highlight)
-        oy, ox = win[0].start, win[1].start
-        t, ys, xs = PartCanvas._tones_cylinder(self, mask[win], (p0[0] - ox, p0[1] - oy), (p1[0] - ox, p1[1] - oy),
-                                               radius, highlight)
-        return t, ys + oy, xs + ox
-
-    def _tones_rim(self, mask: np.ndarray, depth: int, highlight: bool) -> np.ndarray:
-        win = self._window(mask, 0)
-        out = np.full(mask.shape, -1, np.int8)
-        if win is not None:
-            out[win] = PartCanvas._tones_rim(self, mask[win], depth, highlight)
-        return out
-
-    def _paint(self, part: str, mask: np.ndarray, material: Material, tones, *, inner: str | None,
-               behind: bool = False) -> np.ndarray:
-        win = self._window(mask, 1)
-        if win is None:
-            return mask
-        m = mask[win]
-        if behind:
-            m = m & (self.alpha[win] == 0)
-        pid, mid = self._part_id(part), self._mat_id(material)
-        if isinstance(tones, tuple):
-            t, ys, xs = tones
-            tw = np.full(m.shape, -1, np.int8)
-            tw[ys - win[0].start, xs - win[1].start] = t
-        else:
-            tw = tones[win]
-        alpha, prt = self.alpha[win], self.part[win]
-        under = ((alpha > 0) & (prt != pid)) if inner is not None else None
-        ramp = self._ramps.get(mid)
-        if ramp is None:
-            ramp = self._ramps[mid] = np.array(material.ramp, np.uint8)
-        sel = m & (tw >= 0)
-        rgb = self.rgb[win]
-        rgb[sel] = ramp[tw[sel]]
-        alpha[sel] = 255
-        prt[sel] = pid
-        self.mat[win][sel] = mid
-        if under is not None and under.any():
-            edge = sel & ~_erode4(sel) & _dilate4(under & ~sel)
-            rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
-        out = np.zeros(mask.shape, bool)
-        out[win] = sel
-        return out
-
-
 # ---------------------------------------------------------------------------- configuration
 @dataclass
 class _Cfg:
@@ -395,7 +301,7 @@ def render(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> RenderedSp
     pad_t = int(0.3 * S) + 2
     pad_x = max(2, int(0.8 * S - w / 2) + 2)
     for _ in range(4):
-        cv = _CANVAS(h + pad_t, w + 2 * pad_x)
+        cv = PartCanvas(h + pad_t, w + 2 * pad_x)
         yg = pad_t + h - 1.0
         pivots = _draw(cv, cfg, _layout(cfg, S, yg, pad_x + w / 2.0))
         cols = np.flatnonzero(cv.alpha.any(axis=0))
@@ -430,7 +336,7 @@ def render(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> RenderedSp
                           palette=palette)
 
 
-_CANVAS = _WindowCanvas
+
 
 
 def _limit_colors(rgba: np.ndarray, n: int) -> tuple[np.ndarray, list[RGB]]:
@@ -918,7 +824,7 @@ def _tatter(p: _P, x0: float, x1: float, hem: float, mat: Material) -> None:
         x += step / 2
         i += 1
     pts += [(x1 + 2, hem + 2), (x0 - 2, hem + 2)]
-    cut = cv.polygon_mask(pts) & (cv.part == cv._part_id("torso"))
+    cut = cv.polygon_mask(pts) & (cv.part == cv.part_id("torso"))
     # keep legs visible under the cut: simply clear those pixels of the torso
     cv.alpha[cut] = 0
     cv.part[cut] = -1
@@ -977,7 +883,7 @@ def _armor_details(p: _P, *, front: bool) -> None:
         # lamellar bands (samurai)
         if L.det >= 1:
             step = max(2, round(0.05 * L.S))
-            tor = cv.part == cv._part_id("torso")
+            tor = cv.part == cv.part_id("torso")
             for y in np.arange(L.sh + step, hem, step):
                 cv.detail(cv.line_mask((cx - L.sw * 1.5, y), (cx + L.sw * 1.5, y)) & tor,
                           p.mat("torso").ramp[SHADOW])
@@ -1050,12 +956,12 @@ def _robe_details(p: _P, *, front: bool) -> None:
         x0, x1 = (cx, cx) if front else (cx + L.sw * 0.3, cx + L.sw * 0.4)
         y0 = L.neck + 0.03 * L.S
         if tw < 0.9:
-            stripe = cv.line_mask((x0 - 0.5, y0), (x1 - 0.5, hem - 0.5)) & (cv.part == cv._part_id("torso"))
+            stripe = cv.line_mask((x0 - 0.5, y0), (x1 - 0.5, hem - 0.5)) & (cv.part == cv.part_id("torso"))
             cv.detail(stripe, tm.base)
         else:
             cv.polygon("torso", [(x0 - tw, y0), (x0 + tw, y0), (x1 + tw, hem), (x1 - tw, hem)], tm, shading="flat")
         hem_band = cv.polygon_mask([(cx - L.S, hem - max(1.0, 0.03 * L.S)), (cx + L.S, hem - max(1.0, 0.03 * L.S)),
-                                    (cx + L.S, hem), (cx - L.S, hem)]) & (cv.part == cv._part_id("torso"))
+                                    (cx + L.S, hem), (cx - L.S, hem)]) & (cv.part == cv.part_id("torso"))
         cv.detail(hem_band, tm.base)
     if "symbol" in cfg.extras and L.det >= 1:
         cy = L.sh + (L.hip - L.sh) * 0.35
@@ -1152,7 +1058,7 @@ def _tatter_part(p: _P, part: str, x0: float, x1: float, hem: float) -> None:
         x += step / 2
         i += 1
     pts += [(x1, hem + 3), (x0, hem + 3)]
-    cut = cv.polygon_mask(pts) & (cv.part == cv._part_id(part))
+    cut = cv.polygon_mask(pts) & (cv.part == cv.part_id(part))
     cv.alpha[cut] = 0
     cv.part[cut] = -1
     cv.mat[cut] = -1
@@ -1382,12 +1288,12 @@ def _headgear(p: _P) -> None:
                 x0, x1 = hx - rx * 0.85, hx + rx * 0.85
             slit = cv.polygon_mask([(x0, sy - 0.5), (x1, sy - 0.5), (x1, sy + 0.5 + (L.det > 1)), (x0, sy + 0.5 +
                                                                                                   (L.det > 1))])
-            slit &= cv.part == cv._part_id(part)
+            slit &= cv.part == cv.part_id(part)
             cv.detail(slit, m["dark"].base)
             if L.det >= 1:
                 if side:
                     cv.detail(cv.line_mask((hx + rx * 0.35, sy + 2), (hx + rx * 0.35, hy + ry * 0.85))
-                              & (cv.part == cv._part_id(part)), hm.ramp[SHADOW])
+                              & (cv.part == cv.part_id(part)), hm.ramp[SHADOW])
                 else:
                     cv.detail(cv.line_mask((hx, sy + 2), (hx, hy + ry * 0.9)), hm.ramp[SHADOW])
                 if cfg.glow:
@@ -1408,7 +1314,7 @@ def _headgear(p: _P) -> None:
             band_y = hy - ry * 0.25
             band = cv.polygon_mask([(hx - rx * 1.2, band_y), (hx + rx * 1.2, band_y),
                                     (hx + rx * 1.2, band_y + max(1.0, ry * 0.18)),
-                                    (hx - rx * 1.2, band_y + max(1.0, ry * 0.18))]) & (cv.part == cv._part_id(part))
+                                    (hx - rx * 1.2, band_y + max(1.0, ry * 0.18))]) & (cv.part == cv.part_id(part))
             band &= ~face
             cv.detail(band, m["trim"].base if kind == "helm_open" else hm.ramp[SHADOW])
             if kind == "horned_helm":
@@ -1568,7 +1474,7 @@ def _headgear(p: _P) -> None:
             cv.ellipse(part, (hx, top - ry * 0.2), (rx * 0.8, ry * 0.6), hm, highlight=True)
             cv.polygon(part, [(hx - rx * 1.5, top - ry * 0.65), (hx, top + ry * 0.2), (hx + rx * 1.5, top - ry * 0.65),
                               (hx + rx * 0.8, top + ry * 0.2), (hx - rx * 0.8, top + ry * 0.2)], hm, highlight=True)
-        trim = cv.part == cv._part_id(part)
+        trim = cv.part == cv.part_id(part)
         if L.det >= 1:
             edge = cv.line_mask((hx - rx * 1.45, top - ry * (0.55 if side else 0.65)), (hx - rx * 0.5 if side else hx,
                                                                                       top + ry * 0.15))
@@ -1600,7 +1506,7 @@ def _headwear_extra(p: _P) -> None:
         cv.ellipse(part, (hx, hy - ry * 0.45), (rx * 1.45, max(1.0, ry * 0.2)), hm)
         cv.ellipse(part, (hx - (rx * 0.05 if p.side else 0), hy - ry * 0.7), (rx * 0.85, ry * 0.45), hm, highlight=True)
         band = cv.polygon_mask([(hx - rx, hy - ry * 0.62), (hx + rx, hy - ry * 0.62), (hx + rx, hy - ry * 0.45),
-                                (hx - rx, hy - ry * 0.45)]) & (cv.part == cv._part_id(part))
+                                (hx - rx, hy - ry * 0.45)]) & (cv.part == cv.part_id(part))
         cv.detail(band, m["accent"].base)
     if "helmet" in cfg.extras and cfg.head in ("skull", "hair"):
         hm = m["metal"]
@@ -1647,7 +1553,7 @@ def _skull(p: _P) -> None:
         if L.det >= 2:
             xs = np.arange(hx - (rx * 0.3 if not side else -rx * 0.2), hx + rx * (0.45 if not side else 0.9), 2.0)
             for x in xs:
-                cv.detail(cv.line_mask((x, ty - 1), (x, ty + 1)) & (cv.part == cv._part_id(part)), bone.ramp[SHADOW])
+                cv.detail(cv.line_mask((x, ty - 1), (x, ty + 1)) & (cv.part == cv.part_id(part)), bone.ramp[SHADOW])
 
 
 def _nose(p: _P) -> None:

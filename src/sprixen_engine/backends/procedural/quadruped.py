@@ -345,7 +345,7 @@ def _hooves(cv: PartCanvas, fit: Fit, lw: float, dark: Material) -> None:
         sel[y0:] = cv.part[y0:] == cv.part_names.index(name)
         tone = SHADOW if name.endswith("right") else BASE
         cv.rgb[sel] = ramp[tone]
-        cv.mat[sel] = cv._mat_id(dark)
+        cv.mat[sel] = cv.material_id(dark)
         cv.rgb[sel & ~np.roll(sel, 1, axis=1)] = ramp[LIGHT if tone == BASE else BASE]
 
 

@@ -362,7 +362,7 @@ def _wing_paint(
             base = np.array(mat.ramp[BASE]).sum()
             tone = np.where(cur > base + 10, LIGHT, np.where(cur < base - 10, SHADOW, BASE))
             cv.rgb[mk] = ramp[tone]
-            cv.mat[mk] = cv._mat_id(tip_mat)
+            cv.mat[mk] = cv.material_id(tip_mat)
 
         f.custom(paint_tips)
     if not far:
