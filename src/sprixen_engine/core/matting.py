@@ -35,7 +35,7 @@ image border:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Real
 
 import cv2
@@ -227,8 +227,7 @@ def _find_checker(rgb: np.ndarray) -> _Checker | None:
     fits = np.abs(colours - tones[parity]).max(axis=1) <= 16
     if np.abs(tones[0] - tones[1]).max() < 6 or fits.mean() < 0.7:
         return None
-    tones = np.concatenate([_lab(tones), tones], axis=1).astype(np.float32)
-    return _Checker(checker.period, checker.origin, tones)
+    return replace(checker, tones=np.concatenate([_lab(tones), tones], axis=1).astype(np.float32))
 
 
 def _line_period(line: np.ndarray) -> tuple[int, int] | None:

@@ -257,6 +257,57 @@ def limit_colors(image: np.ndarray, n: int) -> np.ndarray:
     return quantize(image, colors=_check_colors(n, "n"))[0]
 
 
+def merge_rare_colors(rgba: np.ndarray, n: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Merge the closest rare colours of an ``(H, W, 4)`` uint8 image until at most ``n`` opaque
+    colours remain; unlike :func:`limit_colors` no new colour is made, so a sprite's hand-picked
+    tones survive. Pairs are merged cheapest first (luma-weighted RGB distance × the rarer
+    colour's pixel count), the rarer colour taking the commoner one's value.
+
+    Returns the image (the input itself when nothing needs merging) and its sorted palette.
+    """
+    a = rgba[..., 3] > 0
+    px = rgba[a][:, :3].astype(np.int32)
+    key = (px[:, 0] << 16) | (px[:, 1] << 8) | px[:, 2]
+    uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+    if uniq.size <= n:
+        return rgba, [(int(k >> 16), int((k >> 8) & 255), int(k & 255)) for k in uniq]
+    cols = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], 1).astype(np.float64)
+    cw = cols * np.sqrt(np.array([0.90, 1.77, 0.33]))  # luma-weighted RGB distance
+    sq = (cw * cw).sum(1)
+    d = sq[:, None] + sq[None, :] - 2.0 * (cw @ cw.T)
+    # merge pairs cheapest first (distance weighted by the rarer colour's pixel count), the
+    # rarer colour of each pair taking the commoner one's value
+    root = np.sqrt(counts.astype(np.float64))
+    iu, ju = np.triu_indices(uniq.size, 1)
+    cost = d[iu, ju] * np.minimum(root[iu], root[ju])
+    parent = list(range(uniq.size))
+    cnt = [int(c) for c in counts]
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    need = uniq.size - n
+    for k in np.argsort(cost, kind="stable"):
+        ri, rj = find(int(iu[k])), find(int(ju[k]))
+        if ri == rj:
+            continue
+        keep, drop = (ri, rj) if cnt[ri] >= cnt[rj] else (rj, ri)
+        parent[drop] = keep
+        cnt[keep] += cnt[drop]
+        need -= 1
+        if need == 0:
+            break
+    target = np.array([find(i) for i in range(uniq.size)])
+    newcols = cols[target][inv.ravel()].astype(np.uint8)
+    out = rgba.copy()
+    out[a, :3] = newcols
+    kept = np.unique(target)
+    return out, sorted((int(c[0]), int(c[1]), int(c[2])) for c in cols[kept])
+
+
 # ---------------------------------------------------------------- recolouring
 
 
