@@ -67,14 +67,18 @@ def test_every_subject_makes_a_clean_sprite(engine: Engine, subject: str):
             assert diff.sum() >= 0.10 * union.sum(), f"variants {i} and {j} differ too little"
 
 
-def test_same_seed_same_bytes_and_variant_reproducible_alone(engine: Engine):
+def test_same_seed_same_bytes(engine: Engine):
     a = engine.generate("a red dragon", variant_count=3, seed=5)
     b = engine.generate("a red dragon", variant_count=3, seed=5)
     assert [im.tobytes() for im in a.images] == [im.tobytes() for im in b.images]
-    alone = engine.generate("a red dragon", variant_count=1, seed=6)
-    assert alone.images[0].tobytes() != a.images[0].tobytes()
-    assert a.sprites[1].metadata["seed"] == 6
+    assert [s.metadata["seed"] for s in a.sprites] == [5, 6, 7]
     assert a.metadata["seed"] == 5
+
+
+@pytest.mark.parametrize("prompt", ["a knight", "a wolf", "a slime", "a sword", "a tree"])
+def test_other_seeds_give_other_sprites(engine: Engine, prompt: str):
+    images = {engine.generate(prompt, seed=s).images[0].tobytes() for s in range(8)}
+    assert len(images) >= 6
 
 
 def test_readme_example(engine: Engine):
@@ -123,7 +127,8 @@ def test_prompt_colour_recolours(engine: Engine):
 def test_gameboy_style_uses_four_greens(engine: Engine):
     a = _arr(engine.generate("a knight in Game Boy style", seed=2).images[0])
     colours = {tuple(c) for c in a[a[..., 3] > 0][:, :3]}
-    assert colours <= {(15, 56, 15), (48, 98, 48), (139, 172, 15), (155, 188, 15)}
+    assert colours <= {(8, 24, 32), (52, 104, 86), (136, 192, 112), (224, 248, 208)}
+    assert len(colours) >= 3
 
 
 def test_pack_sheet_with_atlas(engine: Engine, tmp_path):

@@ -115,6 +115,45 @@ def test_mask_matches_and_edges_have_no_halo(kind: str) -> None:
     assert error < 12 and error < 0.25 * composite_error
 
 
+FENCE = [  # (x0, y0, x1, y1) in % of the side, colour: a fence spanning the full width
+    ((0, 45, 7, 100), (150, 100, 60)),  # end posts on the left and right edges
+    ((93, 45, 100, 100), (150, 100, 60)),
+    *(((x, 56, x + 6, 100), (190, 140, 90)) for x in range(14, 86, 12)),  # pickets
+    ((0, 76, 100, 88), (120, 80, 45)),  # rail
+    ((0, 88, 100, 100), (70, 150, 60)),  # ground strip along the bottom edge
+]
+
+
+def _fence(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Foreground colour (size, size, 3) float and coverage (size, size) float of a fence
+    touching the left, right and bottom edges (about half of the border), drawn like
+    :func:`_figure`; it encloses no background."""
+    big, u = size * 4, size * 4 / 100
+    colour = np.zeros((big, big, 3), np.float32)
+    cover = np.zeros((big, big), np.uint8)
+    for (x0, y0, x1, y1), rgb in FENCE:
+        m = np.zeros((big, big), np.uint8)
+        cv2.rectangle(m, (round(x0 * u), round(y0 * u)), (round(x1 * u) - 1, round(y1 * u) - 1), 1, -1)
+        colour[m > 0] = rgb
+        cover[m > 0] = 1
+    a = cv2.resize(cover.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+    total = cv2.resize(colour * cover[..., None], (size, size), interpolation=cv2.INTER_AREA)
+    return total / np.maximum(a, 1e-6)[..., None], a
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_subject_covering_half_the_border(kind: str) -> None:
+    # the border's commonest colours are the subject's: the background must still be found
+    fg, a = _fence(SIZE)
+    solid = a >= 0.5
+    assert np.concatenate([solid[0], solid[-1], solid[:, 0], solid[:, -1]]).mean() > 0.5
+    out = remove_background(_compose(fg, a, _background(kind, SIZE)))
+    kept = out[..., 3] >= 128
+    assert _iou(kept, solid) >= 0.97
+    assert kept[-1].mean() > 0.95 and kept[SIZE // 2 :, [0, -1]].mean() > 0.95  # the edges it touches
+    assert not kept[0].any()
+
+
 def test_soft_alpha_follows_coverage_over_flat_background() -> None:
     fg, a, _ = _figure(SIZE, ring=False)
     out = remove_background(_compose(fg, a, _background("flat", SIZE)))  # smooth art: soft by default

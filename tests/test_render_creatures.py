@@ -3,7 +3,8 @@
 Every creature subject is rendered at 16x16, 32x32, 64x64 and 32x48 (h x w) in three
 variants and checked for the properties the sprite pipeline relies on: hard alpha,
 transparent corners, a small palette, one main silhouette, real part masks, pivots on the
-canvas, determinism and visibly different variants; plus one check per archetype.
+canvas, determinism, visibly different variants and visibly different seeds; plus one check
+per archetype. Variant ``v`` is rendered with seed ``seed + v``, as the engine does.
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ SUBJECTS = _subjects()
 
 
 def _spec(sid: str, arch: str, size=(32, 32), variant=0, seed=7, **kw) -> SpriteSpec:
+    """Variant ``variant`` of the request with seed ``seed`` (rendered with ``seed + variant``)."""
     return SpriteSpec(
-        subject=sid, category="creature", archetype=arch, size=size, variant=variant, seed=seed, **kw
+        subject=sid,
+        category="creature",
+        archetype=arch,
+        size=size,
+        variant=variant,
+        seed=seed + variant,
+        **kw,
     )
 
 
@@ -81,6 +89,12 @@ def renders(backend) -> dict[tuple[str, tuple[int, int], int], RenderedSprite]:
         for size in SIZES
         for v in VARIANTS
     }
+
+
+def _share_differing(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of the opaque-union pixels whose RGBA differs."""
+    union = (a[..., 3] > 0) | (b[..., 3] > 0)
+    return float(((a != b).any(-1) & union).sum() / union.sum())
 
 
 def _main_component_share(alpha: np.ndarray) -> float:
@@ -137,10 +151,22 @@ def test_variants_differ(renders, sid, arch):
         imgs = [renders[(sid, size, v)].rgba for v in VARIANTS]
         for i in range(3):
             for j in range(i + 1, 3):
-                union = (imgs[i][..., 3] > 0) | (imgs[j][..., 3] > 0)
-                diff = (imgs[i] != imgs[j]).any(-1) & union
-                share = diff.sum() / union.sum()
+                share = _share_differing(imgs[i], imgs[j])
                 assert share >= 0.10, f"{sid} {size}: variants {i} and {j} differ on {share:.0%} only"
+
+
+@pytest.mark.parametrize("sid,arch", SUBJECTS)
+def test_seeds_give_varied_sprites(backend, sid, arch):
+    """A batch of one prompt with seeds 0..11 gives visibly different sprites (variant 0):
+    different images, most pairs differing on 5 % of their pixels, and not only in colour."""
+    rs = [backend.render(_spec(sid, arch, (32, 32), 0, seed=s)) for s in range(12)]
+    for s, r in enumerate(rs):
+        _check_sprite(r, (32, 32), arch, f"{sid} seed {s}")
+    imgs = [r.rgba for r in rs]
+    assert len({im.tobytes() for im in imgs}) >= 8, f"{sid}: too few distinct sprites"
+    shares = [_share_differing(imgs[i], imgs[j]) for i in range(12) for j in range(i + 1, 12)]
+    assert np.mean([v >= 0.05 for v in shares]) >= 2 / 3, f"{sid}: seeds differ too little"
+    assert len({(im[..., 3] > 0).tobytes() for im in imgs}) >= 6, f"{sid}: too few distinct silhouettes"
 
 
 @pytest.mark.parametrize("sid,arch", SUBJECTS)

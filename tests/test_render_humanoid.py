@@ -6,7 +6,7 @@ on: hard alpha, transparent corners, <= 32 colours, one main 8-connected compone
 masks at true joints, determinism, visibly different variants, the figure filling the canvas
 height with its feet on the bottom margin; plus the humanoid rules: the head on top and the
 legs below, weapons held in the weapon hand, shields iff asked for, chibi heads for "cute",
-a symmetric silhouette in front view.
+a symmetric silhouette in front view; and other seeds drawing other characters.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from sprixen_engine.backends.base import SpriteSpec
 from sprixen_engine.backends.procedural import ProceduralSpriteBackend
-from sprixen_engine.backends.procedural.held_weapons import WEAPONS, resolve_weapon
+from sprixen_engine.backends.procedural.held_weapons import STYLES, WEAPONS, resolve_weapon
 
 SIZES = [(16, 16), (32, 32), (64, 64), (32, 48), (48, 32)]
 VIEWS = ("side", "front")
@@ -163,9 +163,11 @@ def test_deterministic(backend, subject):
 
 @pytest.mark.parametrize("weapon", WEAPONS)
 def test_every_weapon_is_held(backend, weapon):
-    for size, view in itertools.product([(16, 16), (32, 32), (64, 64)], VIEWS):
-        r = _render(backend, "villager", size, 0, view, weapon=weapon)
-        where = f"villager+{weapon} {size} {view}"
+    # n consecutive seeds deal each of a weapon's n design styles once
+    for seed, size, view in itertools.product(range(len(STYLES.get(weapon, "-"))), [(16, 16), (32, 32), (64, 64)],
+                                              VIEWS):
+        r = _render(backend, "villager", size, 0, view, seed=seed, weapon=weapon)
+        where = f"villager+{weapon} seed {seed} {size} {view}"
         assert "weapon" in r.parts and r.parts["weapon"].sum() >= 3, where
         _assert_held(r, where)
         assert _main_component_share(r.rgba[..., 3] > 0) >= 0.95, where
@@ -258,3 +260,36 @@ def test_views_and_prompt_colours(backend):
     reddish = (px[:, 0] > px[:, 1] + 60) & (px[:, 0] > px[:, 2] + 60)
     assert reddish.mean() > 0.3
     assert not np.array_equal(red.rgba, base.rgba)
+
+
+@pytest.mark.parametrize("subject", HUMANOIDS)
+def test_seeds_give_other_characters(backend, subject):
+    """A batch of one prompt with other seeds (variant 0) shows visibly different characters."""
+    for view in VIEWS:
+        images = [_render(backend, subject, (32, 32), 0, view, seed=seed).rgba for seed in range(12)]
+        assert len({im.tobytes() for im in images}) >= 8, f"{subject} {view}"
+        far = []
+        for a, b in itertools.combinations(images, 2):
+            union = (a[..., 3] > 0) | (b[..., 3] > 0)
+            far.append((np.any(a != b, axis=-1) & union).sum() >= 0.05 * union.sum())
+        assert np.mean(far) >= 8 / 12, f"{subject} {view}: only {np.mean(far):.0%} of seed pairs differ >= 5 %"
+
+
+def test_design_picks_deal_every_option_and_rotate_with_the_variant():
+    """Design choices: n consecutive seeds deal each of n options once; the engine's variants of one
+    request (variant v rendered with seed s + v) never share an option."""
+    from sprixen_engine.backends.procedural.humanoid import _Picker
+
+    def picks(seed, variant, n, axes=3):
+        p = _Picker(SpriteSpec("knight", "character", "humanoid_biped", variant=variant, seed=seed))
+        return [p.index(n) for _ in range(axes)]
+
+    for n in (2, 3, 5, 16):
+        for run in (0, 7):
+            dealt = [picks(run * n + k, 0, n) for k in range(n)]
+            for axis in range(3):
+                assert sorted(d[axis] for d in dealt) == list(range(n)), (n, run, axis)
+        for seed in range(20):
+            by_variant = [picks(seed + v, v, n) for v in range(min(n, 3))]
+            for axis in range(3):
+                assert len({p[axis] for p in by_variant}) == min(n, 3), (n, seed, axis)

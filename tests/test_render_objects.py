@@ -3,7 +3,7 @@
 Each subject is rendered at 16x16, 32x32, 64x64 and 32x48 (h x w), variants 0-2, and checked for
 the properties the sprite pipeline relies on: hard alpha, transparent corners, <= 32 colours, one
 main 8-connected component, real part masks and pivots, determinism, visibly different
-variants; plus the layout rules of each category (items centred and filling the canvas, props
+variants and seeds; plus the layout rules of each category (items centred and filling the canvas, props
 on the ground, the vine hanging from the top) and prompt-colour recolouring of the main part.
 """
 
@@ -112,15 +112,38 @@ def test_deterministic(backend, category, subject):
         assert all(np.array_equal(a.parts[k], b.parts[k]) for k in a.parts)
 
 
+def _diff(a: np.ndarray, b: np.ndarray) -> float:
+    """The fraction of the opaque union where two sprites differ."""
+    union = (a[..., 3] > 0) | (b[..., 3] > 0)
+    return float((np.any(a != b, axis=-1) & union).sum() / union.sum())
+
+
 @pytest.mark.parametrize("category,subject", ALL)
 def test_variants_differ(backend, category, subject):
+    """The three variants of a request differ: rendered with one seed, or as the Engine does (seed + v)."""
     for size in SIZES:
-        rs = [_render(backend, category, subject, size, v) for v in VARIANTS]
-        for i, j in itertools.combinations(range(3), 2):
-            a, b = rs[i].rgba, rs[j].rgba
-            union = (a[..., 3] > 0) | (b[..., 3] > 0)
-            diff = (np.any(a != b, axis=-1) & union).sum() / union.sum()
-            assert diff >= 0.10, f"{subject} {size}: variants {i} and {j} differ on {diff:.1%} of pixels"
+        for mode, seed in (("one seed", 7), ("seed + v", 11)):
+            rs = [_render(backend, category, subject, size, v, seed=seed + (v if mode != "one seed" else 0))
+                  for v in VARIANTS]
+            for i, j in itertools.combinations(range(3), 2):
+                diff = _diff(rs[i].rgba, rs[j].rgba)
+                assert diff >= 0.10, f"{subject} {size} {mode}: variants {i} and {j} differ on {diff:.1%} of pixels"
+
+
+@pytest.mark.parametrize("category,subject", ALL)
+def test_seeds_vary_the_design(backend, category, subject, monkeypatch):
+    """Other seeds give other sprites (variant 0, 32x32, seeds 0-11): at least 8 distinct images, and
+    at least 2/3 of the pairs differ on >= 5 % of their pixels. The small seeded colour nudge is
+    switched off, so the variety must come from designs, proportions, details and palettes."""
+    from sprixen_engine.backends.procedural import shapes
+
+    real = shapes.nudge
+    monkeypatch.setattr(shapes, "nudge", lambda rgb, rng, **kw: (real(rgb, rng, **kw), rgb)[1])
+    ims = [_render(backend, category, subject, (32, 32), 0, seed=s).rgba for s in range(12)]
+    assert len({im.tobytes() for im in ims}) >= 8, subject
+    pairs = [_diff(a, b) for a, b in itertools.combinations(ims, 2)]
+    share = np.mean([d >= 0.05 for d in pairs])
+    assert share >= 2 / 3, f"{subject}: only {share:.0%} of seed pairs differ on >= 5 % of pixels"
 
 
 @pytest.mark.parametrize("subject", ITEMS)

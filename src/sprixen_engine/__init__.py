@@ -21,6 +21,10 @@ _EXPORTS = {
     "load_config": "config",
     "pixelize": "api",
     "remove_background": "api",
+    "extract_palette": "api",
+    "map_to_palette": "api",
+    "limit_colors": "api",
+    "add_outline": "api",
     "SprixenError": "errors",
     "InvalidRequest": "errors",
     "ModelUnavailable": "errors",
@@ -30,7 +34,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import pixelize, remove_background
+    from .api import add_outline, extract_palette, limit_colors, map_to_palette, pixelize, remove_background
     from .config import EngineConfig, load_config
     from .engine import Engine
     from .errors import InvalidRequest, ModelUnavailable, NotFound, SprixenError

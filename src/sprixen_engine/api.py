@@ -63,3 +63,34 @@ def remove_background(image: Any, *, method: str = "auto", no_base: bool = False
         raise ModelUnavailable("method 'rmbg' is not available: the RMBG-2.0 backend is not implemented in this "
                                "version (see the README's development section). Use method='classic' or 'auto'.")
     return to_pil(_classic(as_rgba(image), hard=hard, no_base=no_base))
+
+
+def extract_palette(image: Any, *, max_colors: int | None = None) -> list[tuple[int, int, int]]:
+    """The opaque colours of ``image``, most frequent first (at most ``max_colors``)."""
+    from .core.palette import extract_palette as _extract
+
+    return [tuple(int(v) for v in c) for c in _extract(as_rgba(image), max_colors=max_colors)]
+
+
+def map_to_palette(image: Any, palette: Sequence[Sequence[int]]) -> Image.Image:
+    """Replace every opaque colour by the nearest (CIE Lab) colour of ``palette``."""
+    import numpy as np
+
+    from .core.palette import map_to_palette as _map
+
+    return to_pil(_map(as_rgba(image), np.asarray(palette, np.uint8).reshape(-1, 3)))
+
+
+def limit_colors(image: Any, n: int) -> Image.Image:
+    """``image`` reduced to at most ``n`` opaque colours (k-means in Lab)."""
+    from .core.palette import limit_colors as _limit
+
+    return to_pil(_limit(as_rgba(image), n))
+
+
+def add_outline(image: Any, *, color: tuple[int, int, int] | None = None, selective: bool = True,
+                thickness: int = 1) -> Image.Image:
+    """Outline the opaque silhouette on transparent pixels (selective: dark, hue-kept tones)."""
+    from .core.palette import add_outline as _outline
+
+    return to_pil(_outline(as_rgba(image), color=color, selective=selective, thickness=thickness))

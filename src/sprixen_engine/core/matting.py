@@ -3,25 +3,34 @@
 :func:`remove_background` separates a subject from a background it can model from the
 image border:
 
-1. **Already transparent input** (half the border pixels have alpha 0): the alpha is kept;
-   near-transparent pixels (alpha < 16) and stray islands are cleared.
+1. **Already transparent input** (a quarter of the border pixels, or 5 % of all pixels,
+   have alpha 0): the alpha is kept; near-transparent pixels (alpha < 16) and stray islands
+   are cleared.
 2. **Background model**, at a working resolution of at most ``WORK_SIDE`` px a side:
    either a *checkerboard* (the painted "transparency" of AI images: a two-tone square wave
-   of the same period along a top/bottom row and a left/right column, confirmed on the
-   whole border) or a *smooth colour field*, a quadratic in ``(x, y)`` fitted to the border.
+   of the same period along a top/bottom row and a left/right column, matching at least
+   ``CHECKER_SHARE`` of the border) or a *smooth colour field*, a quadratic in ``(x, y)``
+   fitted to the border's background samples: the largest part of the border one smooth
+   field explains, grown from the border's longest smooth runs. The subject may cover most
+   of the border (a fence along the bottom edge, a creature cut off by the frame) as long
+   as the background stays its largest smooth region. The border's other samples are
+   subject: they count for neither the noise nor the sure background below.
 3. **Border-connected fill** (4-connected) of the pixels within a Lab tolerance of the
-   model. The tolerance adapts to the border: ``2.6 x`` the median border distance to the
-   model (about 4 sigma of Gaussian noise), between ``MIN_TOLERANCE`` and ``MAX_TOLERANCE``
-   (ΔE76), so flat backgrounds get a tight one. Noisy borders are box-smoothed first. For a
-   gradient the field is refitted to all the background found, then the fill is repeated
-   against a local mean of the background around each pixel until it stops growing, which
-   follows linear and radial gradients into the subject's concavities. Regions of
-   background colour that the subject encloses are kept (they may be eyes or teeth),
-   except checkerboard gaps: enclosed regions matching the pattern that show both tones.
+   model. The tolerance adapts to the border: ``2.6 x`` the median distance of the border's
+   background samples to the model (about 4 sigma of Gaussian noise), between
+   ``MIN_TOLERANCE`` and ``MAX_TOLERANCE`` (ΔE76), so flat backgrounds get a tight one.
+   Noisy borders are box-smoothed first. For a gradient the field is refitted to all the
+   background found, then the fill is repeated against a local mean of the background
+   around each pixel until it stops growing, which follows linear and radial gradients into
+   the subject's concavities. Regions of background colour that the subject encloses are
+   kept (they may be eyes or teeth), except checkerboard gaps: enclosed regions matching
+   the pattern that show both tones.
 4. **GrabCut** when the border is still textured after smoothing (median distance above
-   ``TEXTURED`` ΔE): initialised with the border as sure background, the pixels a strict
-   fill reaches as probable background and the rest as probable foreground. It also removes
-   enclosed background.
+   ``TEXTURED`` ΔE), at working resolution: initialised with the border's background
+   samples as sure background, the pixels a strict fill (1.5 x their median distance)
+   reaches as probable background and the rest as probable foreground. It also removes
+   enclosed background, and it can lose parts coloured like the texture and parts thinner
+   than about two working pixels.
 5. Foreground components smaller than ``KEEP_PART`` of the largest are dropped.
 6. **Edges at full resolution**, inside the subject's bounding box: pixels in a band around
    the working-resolution boundary are re-thresholded against the background model; then
@@ -37,6 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from numbers import Real
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -50,6 +60,10 @@ MAX_TOLERANCE = 40.0
 NOISE_SMOOTH = 2.0
 TEXTURED = 5.0
 KEEP_PART = 0.02
+RUN_JUMP = 6.0
+SEED_RUNS = 6
+CHECKER_RUNS = 4
+CHECKER_SHARE = 0.3
 PIXEL_ART_COLOURS = 16
 PIXEL_ART_SIDE = 64
 
@@ -91,9 +105,13 @@ def remove_background(
     Notes
     -----
     The method is described in the module docstring. An empty subject gives a fully
-    transparent image; a subject that covers most of the border leaves no background to
-    model and comes back mostly opaque. Subject colours within the tolerance of a
-    checkerboard tone are lost on the squares of that tone where they touch the background.
+    transparent image. The subject may cover more of the border than the background (tested
+    up to about 60 %), but a subject region of one smooth colour that covers more of the
+    border than the background is taken for it; a subject covering nearly all the border
+    leaves no background to model. A checkerboard is only recognised with at least
+    ``CHECKER_RUNS`` squares showing along a row and a column of the border. Subject colours
+    within the tolerance of a checkerboard tone are lost on the squares of that tone where
+    they touch the background.
 
     ``no_base`` is a heuristic on the silhouette (alpha >= 128):
 
@@ -214,61 +232,204 @@ class _Background:
 
 
 def _find_checker(rgb: np.ndarray) -> _Checker | None:
-    """Detect a painted two-tone checkerboard on the border of ``rgb`` (H, W, 3) uint8."""
-    horizontal = _line_period(rgb[0]) or _line_period(rgb[-1])
-    vertical = _line_period(rgb[:, 0]) or _line_period(rgb[:, -1])
-    if horizontal is None or vertical is None or horizontal[0] != vertical[0]:
+    """Detect a painted two-tone checkerboard on the border of ``rgb`` (H, W, 3) uint8.
+
+    A row (top or bottom) and a column (left or right) must each show a square wave of the
+    same period (:func:`_line_period`); those stretches give the tones, and at least
+    ``CHECKER_SHARE`` of the whole border must match the pattern (the subject may cover the
+    rest).
+    """
+    h, w = rgb.shape[:2]
+    rows = [(y, wave) for y in (0, h - 1) if (wave := _line_period(rgb[y]))]
+    cols = [(x, wave) for x in (0, w - 1) if (wave := _line_period(rgb[:, x]))]
+    pairs = [(r, c) for r in rows for c in cols if r[1].period == c[1].period]
+    if not pairs:
         return None
-    ys, xs = _ring(*rgb.shape[:2])
-    checker = _Checker(horizontal[0], (vertical[1], horizontal[1]), np.zeros((2, 6), np.float32))
+    (y, row), (x, col) = max(pairs, key=lambda pair: pair[0][1].size + pair[1][1].size)
+    checker = _Checker(row.period, (col.phase, row.phase), np.zeros((2, 6), np.float32))
+    ys = np.concatenate([np.full(row.size, y), np.arange(col.start, col.stop)])  # the two waves
+    xs = np.concatenate([np.arange(row.start, row.stop), np.full(col.size, x)])
     parity = checker.parity(ys, xs)
     colours = rgb[ys, xs].astype(np.float32)
     tones = np.stack([np.median(colours[parity == k], axis=0) for k in (0, 1)])
-    fits = np.abs(colours - tones[parity]).max(axis=1) <= 16
-    if np.abs(tones[0] - tones[1]).max() < 6 or fits.mean() < 0.7:
+    if np.abs(tones[0] - tones[1]).max() < 6 or np.mean(_tone_fit(colours, tones, parity)) < 0.9:
+        return None
+    ys, xs = _ring(h, w)
+    if np.mean(_tone_fit(rgb[ys, xs].astype(np.float32), tones, checker.parity(ys, xs))) < CHECKER_SHARE:
         return None
     return replace(checker, tones=np.concatenate([_lab(tones), tones], axis=1).astype(np.float32))
 
 
-def _line_period(line: np.ndarray) -> tuple[int, int] | None:
-    """(period, phase) of a two-tone square wave along ``line`` (N, 3) uint8, or None."""
+def _tone_fit(colours: np.ndarray, tones: np.ndarray, parity: np.ndarray) -> np.ndarray:
+    """(N,) bool: RGB ``colours`` (N, 3) within 16 per channel of the tone of their parity."""
+    return np.abs(colours - tones[parity]).max(axis=1) <= 16
+
+
+class _Wave(NamedTuple):
+    """A square wave along a line: squares of ``period`` px starting at multiples of it plus
+    ``phase``; whole squares of the wave in ``start:stop``."""
+
+    period: int
+    phase: int
+    start: int
+    stop: int
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+def _line_period(line: np.ndarray) -> _Wave | None:
+    """The longest two-tone square wave along ``line`` (N, 3) uint8, or None.
+
+    Edges are steps of at least 6 grey levels (a step spread over neighbouring pixels counts
+    once); the wave is the longest chain of at least ``CHECKER_RUNS`` runs between edges of
+    one length (within 1 px) whose every other run has the same grey (within 8).
+    """
     grey = line.astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
-    lo, hi = np.percentile(grey, [10, 90])
-    if hi - lo < 6:
+    edges = np.flatnonzero(np.abs(np.diff(grey)) >= 6) + 1
+    edges = edges[np.diff(edges, prepend=-1) > 1]
+    if edges.size <= CHECKER_RUNS:
         return None
-    bits = grey > (lo + hi) / 2
-    starts = np.flatnonzero(bits[1:] != bits[:-1]) + 1
-    if starts.size < 4:
+    lengths = np.diff(edges)
+    sums = np.concatenate([[0], np.cumsum(grey)])
+    means = (sums[edges[1:]] - sums[edges[:-1]]) / lengths
+    link = np.abs(np.diff(lengths)) <= 1  # run k + 1 continues the wave of run k ...
+    link[1:] &= np.abs(means[2:] - means[:-2]) < 8  # ... in the tone of run k - 1
+    bounds = np.flatnonzero(np.diff(np.concatenate([[0], link.astype(np.int8), [0]])))
+    starts, stops = bounds[::2], bounds[1::2]  # link[a:b] all true: runs a..b form a chain
+    if starts.size == 0:
         return None
-    runs = np.diff(starts)
-    period = int(np.bincount(runs).argmax())
-    if period < 3 or np.mean(runs == period) < 0.6:
+    k = int(np.argmax(stops - starts))
+    a, b = starts[k], stops[k]
+    period = int(np.median(lengths[a : b + 1]))
+    if b - a + 1 < CHECKER_RUNS or period < 3:
         return None
-    return period, int(np.bincount(starts % period).argmax())
+    phase = int(np.bincount(edges[a : b + 2] % period).argmax())
+    return _Wave(period, phase, int(edges[a]), int(edges[b + 1]))
+
+
+# x^i y^j terms of the quadratic background field, constant first
+_POWERS = [(i, j) for i in range(3) for j in range(3 - i)]
+
+
+def _border_field(
+    values: np.ndarray, ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Background field (h, w, C) from the border samples ``values`` (N, C) at ``ys, xs``
+    (in :func:`_ring` order), and which samples it takes for background (N,) bool.
+
+    The background is the largest part of the border that one smooth field explains, so a
+    subject may cover most of the border as long as no smooth region of it is larger:
+
+    1. The border is cut into runs where the colour jumps between neighbours, by more than
+       ``RUN_JUMP`` ΔE and three times the jump at the 75th percentile (the background's
+       noise, even where flat subject regions make most jumps 0).
+    2. From each of the ``SEED_RUNS`` longest runs, a field is fitted and extended to the
+       runs it explains (:func:`_robust_fit`). A smooth run starts from its plane, a
+       textured one (the plane leaves a median residual above ``TEXTURED`` ΔE) from its mean
+       colour: a plane through texture extrapolates wildly, the mean of a gradient is close
+       to everything. Runs much smoother than the start (a flat region on a noisy or
+       textured background) are never taken.
+    3. The start whose field explains most samples wins.
+    """
+    lab = values[:, :3]
+    jump = _delta_e(lab, np.roll(lab, -1, axis=0))  # between sample i and i + 1
+    cut = jump > max(RUN_JUMP, 3 * float(np.percentile(jump, 75)))
+    runs = np.cumsum(np.roll(cut, 1)) % max(1, np.count_nonzero(cut))  # the ring closes
+    grain = np.bincount(runs, jump * ~cut) / np.maximum(np.bincount(runs, ~cut), 1)
+    terms = _terms(ys, xs, shape)
+    best = None
+    for run in np.argsort(-np.bincount(runs), kind="stable")[:SEED_RUNS]:
+        seed = runs == run
+        textured = np.median(_residuals(terms, _solve(terms, values, seed, 1), values)[seed]) > TEXTURED
+        degrees = (0, 1, 1, 2, 2, 2) if textured else (1, 1, 2, 2, 2)
+        alike = grain >= grain[run] / 3 - 1
+        coef, keep = _robust_fit(terms, values, seed, degrees, runs, alike)
+        if best is None or np.count_nonzero(keep) > np.count_nonzero(best[1]):
+            best = coef, keep
+    return _field(best[0], shape), best[1]
 
 
 def _fit_field(values: np.ndarray, ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Quadratic field in (x, y) fitted to ``values`` (N, C) at pixels ``ys, xs``; (h, w, C).
+    """Quadratic field (h, w, C) fitted to ``values`` (N, C) at pixels ``ys, xs``, outliers
+    dropped (:func:`_robust_fit`)."""
+    return _field(_robust_fit(_terms(ys, xs, shape), values, np.ones(len(values), bool), (2, 2))[0], shape)
 
-    Two least-squares passes; the second drops samples whose residual exceeds three times
-    the median (subject pixels touching the border, noise outliers).
-    """
+
+def _terms(ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(N, 6) quadratic terms at pixels ``ys, xs``, coordinates scaled to [-1, 1]."""
     h, w = shape
-    powers = [(i, j) for i in range(3) for j in range(3 - i)]
     xn, yn = (xs + 0.5) / w * 2 - 1, (ys + 0.5) / h * 2 - 1
-    terms = np.stack([xn**i * yn**j for i, j in powers], axis=1)
-    keep = np.ones(len(values), bool)
-    for _ in range(2):  # normal equations with einsum: no threaded BLAS/LAPACK on the hot path
-        t = terms[keep]
-        gram = np.einsum("ni,nj->ij", t, t) + 1e-9 * np.eye(len(powers))
-        coef = np.linalg.solve(gram, np.einsum("ni,nc->ic", t, values[keep]))
-        resid = _delta_e(np.einsum("ni,ic->nc", terms, coef)[:, :3], values[:, :3])
-        keep = resid <= 3 * np.median(resid) + 1.0
-    # evaluate on the grid: sum over j of y^j * row_j(x), row_j(x) = sum over i of x^i c_ij
+    return np.stack([xn**i * yn**j for i, j in _POWERS], axis=1)
+
+
+def _solve(terms: np.ndarray, values: np.ndarray, keep: np.ndarray, degree: int) -> np.ndarray:
+    """Coefficients (6, C) of the least-squares polynomial of ``degree`` through the ``keep``
+    samples of ``values`` (N, C); ``terms`` (N, 6) from :func:`_terms`.
+
+    Samples spanning less than a tenth of the image along an axis (one border row) fit no
+    terms along it: the field is taken constant that way rather than extrapolated. Normal
+    equations with einsum: no threaded BLAS/LAPACK on the hot path.
+    """
+    t = terms[keep]
+    use = np.array([i + j <= degree for i, j in _POWERS])
+    for axis, index in ((0, 3), (1, 1)):  # x is term 3 (i = 1, j = 0), y term 1 (0, 1)
+        if np.ptp(t[:, index]) < 0.2:
+            use &= np.array([p[axis] == 0 for p in _POWERS])
+    t = t[:, use]
+    gram = np.einsum("ni,nj->ij", t, t) + 1e-9 * np.eye(t.shape[1])
+    coef = np.zeros((len(_POWERS), values.shape[1]))
+    coef[use] = np.linalg.solve(gram, np.einsum("ni,nc->ic", t, values[keep]))
+    return coef
+
+
+def _residuals(terms: np.ndarray, coef: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """(N,) ΔE between the samples ``values`` (N, C) and the field ``coef`` at ``terms``."""
+    return _delta_e(np.einsum("ni,ic->nc", terms, coef)[:, :3], values[:, :3])
+
+
+def _robust_fit(
+    terms: np.ndarray,
+    values: np.ndarray,
+    keep: np.ndarray,
+    degrees: tuple[int, ...],
+    runs: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (6, C) of a field fitted to the ``keep`` samples of ``values`` (N, C),
+    refitted to the samples it explains (:func:`_inliers`) once per entry of ``degrees``
+    (the polynomial degree of that pass) or until they stop changing, and the samples the
+    last fit explains (N,) bool.
+
+    With ``runs`` (N,) int, a sample is only explained when most of its run is, and the run
+    is ``allowed`` (per run, bool): a subject's region cannot join the background a few
+    samples at a time, bending the field towards itself.
+    """
+    for degree in degrees:
+        coef = _solve(terms, values, keep, degree)
+        kept, keep = keep, _inliers(_residuals(terms, coef, values), keep)
+        if runs is not None:
+            mostly = keep & ((np.bincount(runs, keep) >= np.bincount(runs) / 2) & allowed)[runs]
+            keep = mostly if mostly.any() else keep
+        if degree == degrees[-1] and np.array_equal(keep, kept):
+            break  # the passes left would repeat this fit
+    return coef, keep
+
+
+def _inliers(resid: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """(N,) bool: residuals (ΔE) at most three times the median of the ``keep`` ones, plus 1."""
+    return resid <= 3 * np.median(resid[keep]) + 1.0
+
+
+def _field(coef: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The quadratic with coefficients ``coef`` (6, C) evaluated on an ``shape`` grid, float32."""
+    # sum over j of y^j * row_j(x), row_j(x) = sum over i of x^i c_ij
+    h, w = shape
     gx = ((np.arange(w) + 0.5) / w * 2 - 1)[:, None] ** np.arange(3)
     gy = ((np.arange(h, dtype=np.float32) + 0.5) / h * 2 - 1)[:, None, None]
-    row = [sum(gx[:, i, None] * coef[powers.index((i, j))] for i in range(3 - j)) for j in range(3)]
-    out = np.empty((h, w, values.shape[1]), np.float32)
+    row = [sum(gx[:, i, None] * coef[_POWERS.index((i, j))] for i in range(3 - j)) for j in range(3)]
+    out = np.empty((h, w, coef.shape[1]), np.float32)
     out[:] = row[0]
     out += gy * row[1].astype(np.float32)
     out += gy * gy * row[2].astype(np.float32)
@@ -313,7 +474,8 @@ def _segment_smooth(
     ``colours`` is (h, w, 6) float32 Lab + RGB, ``rgb`` the same image as (h, w, 3) uint8.
     """
     ys, xs = _ring(*rgb.shape[:2])
-    field = _fit_field(colours[ys, xs], ys, xs, rgb.shape[:2])
+    field, on_bg = _border_field(colours[ys, xs], ys, xs, rgb.shape[:2])
+    ys, xs = ys[on_bg], xs[on_bg]  # the border's background samples: noise and sure background
     dist = _delta_e(colours[..., :3], field[..., :3])
     noise = float(np.median(dist[ys, xs]))
     if noise > NOISE_SMOOTH:
@@ -321,7 +483,9 @@ def _segment_smooth(
         dist = _delta_e(colours[..., :3], field[..., :3])
         noise = float(np.median(dist[ys, xs]))
     if noise > TEXTURED:  # GrabCut, seeded with what is surely background
-        fg = _grabcut(rgb, _border_fill(dist < (tolerance or noise)))
+        sure = np.zeros(dist.shape, bool)
+        sure[ys, xs] = True
+        fg = _grabcut(rgb, _border_fill(dist < (tolerance or 1.5 * noise)), sure)
         return fg, _local_mean(colours, ~fg, field)
 
     tol = tolerance or _adaptive_tolerance(noise)
@@ -348,7 +512,11 @@ def _segment_checker(
     """Foreground (h, w) bool over a checkerboard ``model``; ``weight``: share of tone 1."""
     ys, xs = _ring(*weight.shape)
     dist = _delta_e(colours[..., :3], model[..., :3])
-    tol = tolerance or _adaptive_tolerance(float(np.median(dist[ys, xs])))
+    border = dist[ys, xs]  # noise from the border samples that fit, starting from the best quarter
+    keep = border <= np.percentile(border, 25)
+    for _ in range(2):
+        keep = _inliers(border, keep)
+    tol = tolerance or _adaptive_tolerance(float(np.median(border[keep])))
     candidate = dist < tol
     bg = _border_fill(candidate)
     # enclosed regions matching the pattern that show both tones are gaps, not subject
@@ -387,13 +555,18 @@ def _border_fill(candidate: np.ndarray) -> np.ndarray:
     return mask[2:-2, 2:-2] > 0
 
 
-def _grabcut(rgb: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """GrabCut foreground (h, w) bool; ``seeds`` are probably background, the border surely.
+def _grabcut(rgb: np.ndarray, seeds: np.ndarray, sure: np.ndarray) -> np.ndarray:
+    """GrabCut foreground (h, w) bool; ``seeds`` are probably background, ``sure`` (the
+    border's background samples) surely.
 
+    Without pixels of either kind there is nothing to cut and the seeds are the answer.
     Deterministic: OpenCV's RNG (GrabCut's k-means) is seeded first.
     """
     mask = np.where(seeds, cv2.GC_PR_BGD, cv2.GC_PR_FGD).astype(np.uint8)
-    mask[[0, -1], :] = mask[:, [0, -1]] = cv2.GC_BGD
+    mask[sure] = cv2.GC_BGD
+    fg = mask == cv2.GC_PR_FGD
+    if fg.all() or not fg.any():
+        return fg
     cv2.setRNGSeed(0)
     cv2.grabCut(rgb, mask, None, np.zeros((1, 65)), np.zeros((1, 65)), 3, cv2.GC_INIT_WITH_MASK)
     return (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
@@ -412,8 +585,12 @@ def _refine_edges(
     (``np.take``), several times faster than 2-D fancy indexing.
     """
     h, w = rgba.shape[:2]
+    hc, wc = fg_small.shape
     pixels = rgba.reshape(-1, 4)
     ys, xs = _ring(h, w)
+    on_bg = ~fg_small[ys * hc // h, xs * wc // w]  # noise from the border's background only
+    if on_bg.any():
+        ys, xs = ys[on_bg], xs[on_bg]
     border = bg.at(ys, xs, (h, w))[:, :3]
     noise = np.median(_delta_e(_lab(np.take(pixels, ys * w + xs, axis=0)), border))
     smooth = bg.checker is None and noise > NOISE_SMOOTH
@@ -428,7 +605,6 @@ def _refine_edges(
         return result, False
 
     # work inside the subject's bounding box, with room for the band
-    hc, wc = fg_small.shape
     m = 2 * factor + 4
     y0, y1 = max(0, rows[0] * h // hc - m), min(h, (rows[-1] + 1) * h // hc + m)
     x0, x1 = max(0, cols[0] * w // wc - m), min(w, (cols[-1] + 1) * w // wc + m)
@@ -493,9 +669,13 @@ def _delta_e(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
 
 
 def _ring(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates (ys, xs) of the 1-px border of an (h, w) image."""
-    ys = np.concatenate([np.zeros(w, int), np.full(w, h - 1), np.arange(h), np.arange(h)])
-    xs = np.concatenate([np.arange(w), np.arange(w), np.zeros(h, int), np.full(h, w - 1)])
+    """Coordinates (ys, xs) of the 1-px border of an (h, w) image, clockwise from the top-left
+    corner, each pixel once: neighbours along the border are neighbours in the arrays."""
+    if h < 2 or w < 2:
+        ys, xs = np.nonzero(np.ones((h, w), bool))
+        return ys, xs
+    ys = np.concatenate([np.zeros(w, int), np.arange(1, h), np.full(w - 1, h - 1), np.arange(h - 2, 0, -1)])
+    xs = np.concatenate([np.arange(w), np.full(h - 1, w - 1), np.arange(w - 2, -1, -1), np.zeros(h - 2, int)])
     return ys, xs
 
 
@@ -509,8 +689,10 @@ def _points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _transparent_border(alpha: np.ndarray) -> bool:
+    """Whether the image is already cut out: a share of its border, or of all its pixels, is
+    fully transparent (a sprite whose outline touches the edge still counts)."""
     ys, xs = _ring(*alpha.shape)
-    return bool(np.mean(alpha[ys, xs] == 0) >= 0.5)
+    return bool(np.mean(alpha[ys, xs] == 0) >= 0.25 or np.count_nonzero(alpha) <= 0.95 * alpha.size)
 
 
 def _main_parts(mask: np.ndarray) -> np.ndarray:

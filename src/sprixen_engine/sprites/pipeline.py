@@ -118,7 +118,10 @@ def _postprocess(rgba: np.ndarray, *, request: GenerationRequest, pixel: bool,
         rgba = palette_kernels.transfer_palette(rgba, reference)
         steps.append("palette_transfer")
     if retro is not None:
-        rgba = palette_kernels.map_to_palette(rgba, retro)
+        if len(retro) <= 8:  # few shades (Game Boy): map by lightness rank so contrast survives
+            rgba = palette_kernels.transfer_palette(rgba, retro[None])
+        else:
+            rgba = palette_kernels.map_to_palette(rgba, retro)
         steps.append("retro_palette")
     if not request.skip_bg_removal:
         rgba = remove_background(rgba, hard=pixel, no_base=request.no_base)

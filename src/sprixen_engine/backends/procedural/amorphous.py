@@ -7,10 +7,12 @@ top. ``look.kind`` picks the builder; the other keys tune it:
 
 - ``width``/``height`` (units; the body is about 1 unit tall), ``eye_r``, ``face`` (eyes,
   hollow, none), ``mouth`` (smile, open, none), ``tentacles`` (count), ``tattered`` (hem
-  points), ``spots``, ``extras`` (accessories a variant may pick: drop, bubbles, crown,
-  droplet, blush, tongue, chain, long, sparks, no_face, ring, dots ...);
+  points), ``scallops``, ``extras`` (accessories each seed may pick: drop, bubbles, crown,
+  droplet, blush, tongue, chain, long, no_face, no_spots, dots ...), ``options``
+  (per-seed alternatives of any key); size and eyes are jittered per seed;
 - colours ``primary`` (body), ``secondary`` (inner layer, gills, oral arms), ``core``
-  (wisp core / highlights), ``accent`` (crown, spots, blush), ``stem``, ``eye``.
+  (wisp core / highlights), ``accent`` (crown, spots, blush), ``stem``, ``eye``;
+  ``alt_colors`` alternative colourings.
 
 Parts: ``body`` (≥ 80 % of the pixels), plus ``tentacles``, ``leg_left``/``leg_right``,
 ``arm_left``/``arm_right`` or ``accessory`` where the subject has them. Pivots: ``center``,
@@ -32,17 +34,18 @@ from .anatomy import (
     Figure,
     Fit,
     PartCanvas,
+    centres,
     darker,
-    ellipse_px,
+    disc,
     eye,
     finish,
-    jitter,
     look_colors,
     make_materials,
     mix,
-    pick,
+    part_mask,
     resample,
     styles_has,
+    vary,
 )
 
 DEFAULT_COLORS = {
@@ -61,19 +64,13 @@ def _ellipse_pts(c, r, a0=0.0, a1=2 * math.pi, n=28) -> list[tuple[float, float]
 
 
 def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
-    p = {k: v for k, v in look.items() if k not in ("colors", "variant_colors")}
+    p = {k: v for k, v in look.items() if k not in ("colors", "alt_colors")}
     p.setdefault("kind", "slime")
     p.setdefault("width", 1.0)
     p.setdefault("height", 0.8)
     p.setdefault("eye_r", 0.07)
-    v = spec.variant
-    for k in ("width", "height", "eye_r"):
-        p[k] = jitter(rng, float(p[k]), 0.1) if v > 0 else (rng.uniform(), float(p[k]))[1]
-    p["sway"] = float(rng.uniform(-1, 1)) if v > 0 else 0.0
-    extras = list(p.get("extras", []))
-    p["chosen"] = set(pick(rng, extras, int(p.get("variant_extras", 1)) if v > 0 else 0))
-    if v == 2 and extras and len(extras) > 1:
-        p["chosen"] = set(pick(rng, extras, min(len(extras), int(p.get("variant_extras", 1)) + 1)))
+    vary(p, rng, ("width", "height", "eye_r"))
+    p["sway"] = float(rng.uniform(-1, 1))
     p["cute"] = styles_has(spec, "cute")
     p["scary"] = styles_has(spec, "horror", "dark_fantasy")
     if p["cute"]:
@@ -134,7 +131,7 @@ def _face(
 def _hollow_eye(cv: PartCanvas, fit: Fit, c, er, col, scary) -> None:
     x, y = fit.p(c)
     rx, ry = max(er * fit.s * 0.85, 0.6), max(er * fit.s * 1.3, 0.9)
-    mk = ellipse_px(cv, (x, y), (rx, ry))
+    mk = disc(cv, (x, y), rx, ry)
     cv.detail(mk, col)
     if scary and rx >= 1.2:
         cv.pixel(x, y, (230, 40, 40))
@@ -145,7 +142,7 @@ def _blush(cv: PartCanvas, fit: Fit, c, er, m) -> None:
     r = er * fit.s
     if r < 1.5:
         return
-    mk = ellipse_px(cv, (x, y), (r * 0.7, max(r * 0.35, 0.6)))
+    mk = disc(cv, (x, y), r * 0.7, max(r * 0.35, 0.6))
     cv.detail(mk, mix(m["primary"].ramp[LIGHT], (250, 120, 150), 0.55))
 
 
@@ -153,17 +150,16 @@ def _mouth(cv: PartCanvas, fit: Fit, c, er, kind: str, col, part: str) -> None:
     x, y = fit.p(c)
     r = er * fit.s
     if kind in ("open", "tongue"):
-        mk = ellipse_px(cv, (x, y), (max(r * 0.6, 0.6), max(r * 0.8, 0.7)))
+        mk = disc(cv, (x, y), max(r * 0.6, 0.6), max(r * 0.8, 0.7))
         cv.detail(mk, col)
         if kind == "tongue" and r >= 1.5:
-            cv.detail(ellipse_px(cv, (x, y + r * 0.5), (r * 0.45, r * 0.4)) & mk, (236, 90, 110))
+            cv.detail(disc(cv, (x, y + r * 0.5), r * 0.45, r * 0.4) & mk, (236, 90, 110))
         return
     if r < 1.2:
         cv.pixel(x, y, col)
         return
     w = max(1.0, r * 0.9)
-    ys = np.arange(cv.h)[:, None] + 0.5
-    xs = np.arange(cv.w)[None, :] + 0.5
+    xs, ys = centres(cv)
     curve = y + ((xs - x) / w) ** 2 * -0.8 * min(r, 2.0) * 0.5
     mk = (np.abs(xs - x) <= w) & (np.abs(ys - curve - min(r, 2.0) * 0.4) < 0.5)
     cv.detail(mk, col)
@@ -202,24 +198,24 @@ def _slime(f: Figure, p: dict, m: dict, colors: dict) -> None:
 
 
 def _slime_gloss(cv: PartCanvas, fit: Fit, W, H, m, p) -> None:
-    body = cv.part == cv.part_names.index("body")
+    body = part_mask(cv, "body")
     s = fit.s
     ramp = m["primary"].ramp
     # a lighter inner core toward the bottom-right reads as translucent jelly
     x, y = fit.p((W * 0.15, -H * 0.32))
-    inner = ellipse_px(cv, (x, y), (W * 0.6 * s, H * 0.28 * s))
+    inner = disc(cv, (x, y), W * 0.6 * s, H * 0.28 * s)
     cv.detail(body & inner & _interior(body, 2 if s > 40 else 1), ramp[LIGHT])
     if "bubbles" in p["chosen"] and s >= 24:
         for bx, by, br in ((0.55, -0.3, 0.07), (0.35, -0.15, 0.045), (-0.5, -0.22, 0.05)):
-            mk = ellipse_px(cv, fit.p((W * bx, H * by)), (max(W * br * s, 0.8), max(W * br * s, 0.8)))
+            mk = disc(cv, fit.p((W * bx, H * by)), max(W * br * s, 0.8), max(W * br * s, 0.8))
             cv.detail(body & mk, ramp[HIGHLIGHT])
     # gloss highlight (top-left)
     gx, gy = fit.p((-W * 0.5, -H * 0.72))
     r = max(W * 0.1 * s, 0.7)
-    mk = ellipse_px(cv, (gx, gy), (r, r * 1.5), angle=35)
+    mk = disc(cv, (gx, gy), r, r * 1.5, angle=35)
     cv.detail(body & mk, (255, 255, 255))
     if s >= 30:
-        cv.detail(body & ellipse_px(cv, (gx - r * 0.3, gy + r * 2.6), (r * 0.5, r * 0.5)), (255, 255, 255))
+        cv.detail(body & disc(cv, (gx - r * 0.3, gy + r * 2.6), r * 0.5, r * 0.5), (255, 255, 255))
 
 
 def _interior(mask: np.ndarray, k: int) -> np.ndarray:
@@ -264,17 +260,16 @@ def _ghost(f: Figure, p: dict, m: dict, colors: dict) -> None:
 
 def _ghost_shade(cv: PartCanvas, fit: Fit, W, H, m) -> None:
     # a pale inner glow makes the sheet look translucent
-    body = cv.part == cv.part_names.index("body")
+    body = part_mask(cv, "body")
     x, y = fit.p((W * 0.2, -H * 0.35))
-    mk = ellipse_px(cv, (x, y), (W * 0.55 * fit.s, H * 0.3 * fit.s))
+    mk = disc(cv, (x, y), W * 0.55 * fit.s, H * 0.3 * fit.s)
     cv.detail(body & mk & _interior(body, 1), m["primary"].ramp[LIGHT])
 
 
 def _chain(cv: PartCanvas, fit: Fit, W, H, m) -> None:
-    body = cv.part == cv.part_names.index("body")
+    body = part_mask(cv, "body")
     y = fit.p((0, -H * 0.3))[1]
-    ys = np.arange(cv.h)[:, None] + 0.5
-    xs = np.arange(cv.w)[None, :] + 0.5
+    xs, ys = centres(cv)
     band = np.abs(ys - y - (xs - cv.w / 2) * 0.15) < 0.6
     dots = band & ((xs.astype(int) % 2) == 0)
     cv.detail(body & dots, (120, 120, 130))
@@ -284,16 +279,19 @@ def _chain(cv: PartCanvas, fit: Fit, W, H, m) -> None:
 def _jelly(f: Figure, p: dict, m: dict, colors: dict) -> None:
     W, H = 0.5 * p["width"], p["height"]
     prim, sec = m["primary"], m["secondary"]
-    yb = -H * (0.5 if p.get("_s", 99.0) * W >= 14 else 0.38)  # bell rim (shorter tentacles when tiny)
+    tiny = p.get("_s", 99.0) * W < 14
+    yb = -H * (
+        0.30 if tiny else 0.6 if "long" in p["chosen"] else 0.5
+    )  # bell rim (short tentacles when tiny)
     bh = H * 0.5
     ntent = int(p.get("tentacles", 4))
-    if p.get("_s", 99.0) * W < 14:  # tiny sprites: fewer tentacles so the bell dominates
+    if tiny or "long" in p["chosen"]:  # fewer tentacles so the bell dominates
         ntent = min(ntent, 3)
     # thin tentacles (behind the bell), all in one pass
     lines = []
     for i in range(ntent):
         x = W * 0.78 * (-1 + 2 * (i + 0.5) / ntent)
-        wob = W * 0.1 * (1 if i % 2 else -1)
+        wob = W * (0.1 + 0.04 * p["sway"]) * (1 if i % 2 else -1)
         pts = [(x, yb), (x + wob, yb * 0.65), (x - wob, yb * 0.3), (x + wob * 0.5, -0.0)]
         lines.append([(a, min(b, -0.015)) for a, b in resample(pts, 10)])
     f.tubes("tentacles", lines, [W * 0.045] * ntent, darker(sec), min_px=0.5)
@@ -333,21 +331,21 @@ def _jelly(f: Figure, p: dict, m: dict, colors: dict) -> None:
 
 
 def _jelly_inner(cv: PartCanvas, fit: Fit, W, H, yb, bh, m, p) -> None:
-    body = cv.part == cv.part_names.index("body")
+    body = part_mask(cv, "body")
     s = fit.s
     x, y = fit.p((0.05 * W, yb - bh * 0.3))
-    mk = ellipse_px(cv, (x, y), (W * 0.62 * s, bh * 0.5 * s))
+    mk = disc(cv, (x, y), W * 0.62 * s, bh * 0.5 * s)
     cv.detail(
         body & mk & _interior(body, 1) & (np.arange(cv.h)[:, None] < fit.p((0, yb))[1] - 1),
         m["primary"].ramp[LIGHT],
     )
     if ("dots" in p["chosen"] or p.get("dots")) and s >= 24:
         for bx, by in ((-0.45, 0.55), (0.4, 0.5), (0.0, 0.8)):
-            mk = ellipse_px(cv, fit.p((W * bx, yb - bh * by)), (max(W * 0.08 * s, 0.7),) * 2)
+            mk = disc(cv, fit.p((W * bx, yb - bh * by)), max(W * 0.08 * s, 0.7))
             cv.detail(body & mk, m["accent"].ramp[BASE])
     gx, gy = fit.p((-W * 0.55, yb - bh * 0.6))
     cv.detail(
-        body & ellipse_px(cv, (gx, gy), (max(W * 0.08 * s, 0.7), max(W * 0.14 * s, 0.9)), angle=30),
+        body & disc(cv, (gx, gy), max(W * 0.08 * s, 0.7), max(W * 0.14 * s, 0.9), angle=30),
         m["primary"].ramp[HIGHLIGHT],
     )
 
@@ -429,9 +427,9 @@ def _mushroom(f: Figure, p: dict, m: dict, colors: dict) -> None:
 
 
 def _cap_spots(cv: PartCanvas, fit: Fit, W, yr, ch, m, p) -> None:
-    if p.get("spots", True) is False and "spots" not in p["chosen"]:
+    if "no_spots" in p["chosen"]:
         return
-    body = cv.part == cv.part_names.index("body")
+    body = part_mask(cv, "body")
     s = fit.s
     _, yrim = fit.p((0, yr))
     cap = body & (np.arange(cv.h)[:, None] < yrim - 0.5)
@@ -449,12 +447,10 @@ def _cap_spots(cv: PartCanvas, fit: Fit, W, yr, ch, m, p) -> None:
     for bx, by, br in spots:
         c = fit.p((W * bx, yr - ch * by))
         r = max(W * br * s, 0.8)
-        mk = ellipse_px(cv, c, (r, r * 0.85))
+        mk = disc(cv, c, r, r * 0.85)
         cv.detail(cap & mk, col[BASE])
         if r >= 2.5:
-            cv.detail(
-                cap & mk & ellipse_px(cv, (c[0] - r * 0.3, c[1] - r * 0.3), (r * 0.4, r * 0.4)), col[LIGHT]
-            )
+            cv.detail(cap & mk & disc(cv, (c[0] - r * 0.3, c[1] - r * 0.3), r * 0.4, r * 0.4), col[LIGHT])
 
 
 _BUILDERS = {"slime": _slime, "ghost": _ghost, "jellyfish": _jelly, "wisp": _wisp, "mushroom": _mushroom}

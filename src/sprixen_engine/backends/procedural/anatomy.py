@@ -15,16 +15,18 @@ renders the canvas and returns a :class:`~sprixen_engine.backends.base.RenderedS
 
 from __future__ import annotations
 
+import colorsys
 import math
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import cv2
 import numpy as np
 
+from ...core.palette import merge_rare_colors
 from ..base import RenderedSprite, SpriteSpec
-from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas, _dilate4, _erode4
+from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas
 from .palettes import resolve_colors, style_contrast
 
 Pt = tuple[float, float]
@@ -38,24 +40,40 @@ def look_colors(
     look: Mapping,
     rng: np.random.Generator,
     recolorable: Sequence[str] = ("primary", "secondary"),
+    nudged: Sequence[str] = ("primary", "secondary", "belly", "wing"),
 ) -> dict[str, RGB]:
     """Resolve a subject's colour slots for ``spec``.
 
-    ``look.colors`` holds the default slots. When ``look.variant_colors`` (a list of slot
-    tables) is present, variant ``v > 0`` merges entry ``(v - 1) % len`` over the defaults
-    (natural coat colours for real animals) instead of the generic hue rotation of
-    :func:`~.palettes.resolve_colors`; prompt colours and style grading apply either way.
+    ``look.colors`` holds the default slots and ``look.alt_colors`` (a list of slot tables) the
+    natural alternatives (coats, scale colours ...): consecutive request seeds cycle through
+    the ``1 + len(alt_colors)`` colourings (from a per-subject start) and the variants of a
+    request take the next ones, so they never share a colouring. Without ``alt_colors`` variants get the
+    generic hue rotation of :func:`~.palettes.resolve_colors`. Prompt colours and style
+    grading apply either way; the ``nudged`` slots the prompt did not fix then get a small
+    per-seed shift of hue, lightness and saturation.
     """
     base = {k: tuple(v) for k, v in dict(look.get("colors", {})).items()}
-    alts = look.get("variant_colors")
+    coats = [{}, *look.get("alt_colors", [])]
     variant = spec.variant
-    if alts and variant > 0:
-        base.update({k: tuple(v) for k, v in alts[(variant - 1) % len(alts)].items()})
+    if len(coats) > 1:
+        i = (zlib.crc32(spec.subject.encode()) + request_seed(spec) + variant) % len(coats)
+        base.update({k: tuple(v) for k, v in coats[i].items()})
         variant = 0
-        rng.uniform()  # keep the stream position independent of the branch
-    return resolve_colors(
+    colors = resolve_colors(
         base, prompt_colors=spec.colors, recolorable=recolorable, styles=spec.style, variant=variant, rng=rng
     )
+    fixed = set(recolorable[: len(spec.colors)])
+    dh, dl, ds = rng.uniform(-1.0, 1.0, 3)
+    for k in nudged:
+        if k in colors and k not in fixed:
+            colors[k] = _nudge(colors[k], dh * 0.012, dl * 0.035, 1.0 + ds * 0.08)
+    return colors
+
+
+def _nudge(rgb: RGB, dh: float, dl: float, sm: float) -> RGB:
+    h, lum, s = colorsys.rgb_to_hls(*(c / 255.0 for c in rgb))
+    r, g, b = colorsys.hls_to_rgb((h + dh) % 1.0, min(1.0, max(0.0, lum + dl)), min(1.0, s * sm))
+    return (round(r * 255), round(g * 255), round(b * 255))
 
 
 def make_materials(colors: Mapping[str, RGB], styles: Sequence[str]) -> dict[str, Material]:
@@ -277,6 +295,17 @@ class Figure:
         return Fit(s, round(ox * 4) / 4, round(oy * 4) / 4)
 
     # ------------------------------------------------------------------ drawing
+    def draw_fitted(self, h: int, w: int, **fit_kw) -> tuple[PartCanvas, Fit]:
+        """Fit (see :meth:`fit`) and draw on a new ``(h, w)`` canvas, shrinking the figure a
+        little when it would touch a corner (wing tips, tail fins): corners stay transparent."""
+        for fill in (1.0, 0.92, 0.85):
+            fit = self.fit(h, w, fill=fill, **fit_kw)
+            cv = PartCanvas(h, w)
+            self.draw(cv, fit)
+            if corners_clear(cv):
+                break
+        return cv, fit
+
     def draw(self, cv: PartCanvas, fit: Fit) -> dict[str, np.ndarray]:
         """Rasterise all recorded ops in order; returns the painted mask of every named tube."""
         tubes: dict[str, TubeInfo] = {}
@@ -284,15 +313,15 @@ class Figure:
             kw = op.kw
             if op.kind == "ellipse":
                 c, (rx, ry), ang, mn = op.args
-                ellipse_fast(cv, op.part, fit.p(c), (fit.r(rx, mn), fit.r(ry, mn)), op.mat, angle=ang, **kw)
+                paint_ellipse(cv, op.part, fit.p(c), (fit.r(rx, mn), fit.r(ry, mn)), op.mat, angle=ang, **kw)
             elif op.kind == "capsule":
                 p0, p1, r0, r1, mn = op.args
-                capsule_fast(cv, op.part, fit.p(p0), fit.p(p1), fit.r(r0, mn), fit.r(r1, mn), op.mat, **kw)
+                paint_capsule(cv, op.part, fit.p(p0), fit.p(p1), fit.r(r0, mn), fit.r(r1, mn), op.mat, **kw)
             elif op.kind == "poly":
                 pts, sph = op.args
                 if sph is not None:
                     sph = (fit.p(sph[0]), (sph[1][0] * fit.s, sph[1][1] * fit.s))
-                poly_fast(cv, op.part, [fit.p(p) for p in pts], op.mat, sphere=sph, **kw)
+                paint_poly(cv, op.part, [fit.p(p) for p in pts], op.mat, sphere=sph, **kw)
             elif op.kind == "tube":
                 pts, r, mn, splitter, post = op.args
                 multi = op.kw.get("_multi", False)
@@ -310,9 +339,7 @@ class Figure:
                         ppx, rpx = ppx[keep], rpx[keep]
                     ppx_all.append(ppx)
                     rpx_all.append(rpx)
-                info = tube_info(
-                    cv.h, cv.w, ppx_all if multi else ppx_all[0], rpx_all if multi else rpx_all[0]
-                )
+                info = tube_info(cv, ppx_all if multi else ppx_all[0], rpx_all if multi else rpx_all[0])
                 paint_tube(cv, info, op.part if isinstance(splitter, str) else splitter, op.mat, **kw)
                 if post is not None:
                     post(cv, info, fit)
@@ -322,6 +349,15 @@ class Figure:
         return tubes
 
 
+# ---------------------------------------------------------------------------- shapes
+# ``PartCanvas`` paints polygons and large ellipses itself (public methods); the helpers below
+# add what it lacks: ellipses that stay round when tiny, capsules that taper smoothly and stay
+# an unbroken line when hair-thin, and any mask lit like a sphere or a cylinder.
+def _cv2_round(rx: float, ry: float, angle: float) -> bool:
+    """Whether ``cv2`` rasterises this ellipse well (not a diamond / plus sign)."""
+    return min(rx, ry) >= 4.0 or (min(rx, ry) >= 3.0 and angle == 0.0)
+
+
 def disc(cv: PartCanvas, c: Pt, rx: float, ry: float | None = None, angle: float = 0.0) -> np.ndarray:
     """An ellipse mask (pixel coordinates) that stays round when small.
 
@@ -329,11 +365,12 @@ def disc(cv: PartCanvas, c: Pt, rx: float, ry: float | None = None, angle: float
     tested at pixel centres with a slightly inflated radius instead.
     """
     ry = rx if ry is None else ry
-    if (min(rx, ry) >= 3.0 and angle == 0.0) or min(rx, ry) >= 4.0:
+    if _cv2_round(rx, ry, angle):
         return cv.ellipse_mask(c, (rx, ry), angle)
     x, y = c
-    x0, x1 = max(0, int(np.floor(x - rx - 1))), min(cv.w, int(np.ceil(x + rx + 1)))
-    y0, y1 = max(0, int(np.floor(y - ry - 1))), min(cv.h, int(np.ceil(y + ry + 1)))
+    ex, ey = (max(rx, ry),) * 2 if angle else (rx, ry)
+    x0, x1 = max(0, int(np.floor(x - ex - 1))), min(cv.w, int(np.ceil(x + ex + 1)))
+    y0, y1 = max(0, int(np.floor(y - ey - 1))), min(cv.h, int(np.ceil(y + ey + 1)))
     m = np.zeros((cv.h, cv.w), bool)
     if x1 <= x0 or y1 <= y0:
         return m
@@ -351,93 +388,50 @@ def disc(cv: PartCanvas, c: Pt, rx: float, ry: float | None = None, angle: float
     return m
 
 
-def ellipse_px(cv: PartCanvas, c: Pt, radii: Pt, angle: float = 0.0) -> np.ndarray:
-    """:func:`disc` with ``cv.ellipse_mask``'s signature (pixel coordinates)."""
-    return disc(cv, c, radii[0], radii[1], angle)
-
-
-Box = tuple[int, int, int, int]  # y0, y1, x0, x1
-
-
-def _box(cv: PartCanvas, xa: float, xb: float, ya: float, yb: float) -> Box | None:
-    """Integer pixel box covering ``[xa, xb] x [ya, yb]`` plus a 1-px border, clipped to the canvas."""
-    x0, x1 = max(0, int(np.floor(xa)) - 1), min(cv.w, int(np.ceil(xb)) + 2)
-    y0, y1 = max(0, int(np.floor(ya)) - 1), min(cv.h, int(np.ceil(yb)) + 2)
+def capsule_px(cv: PartCanvas, p0: Pt, p1: Pt, r0: float, r1: float) -> np.ndarray:
+    """Mask of a tapered capsule (pixel coordinates): round at any size, and an unbroken
+    1-px line when thinner than a pixel (``cv.capsule_mask`` drops pixels of thin limbs)."""
+    rmax = max(r0, r1)
+    (ax, ay), (bx, by) = p0, p1
+    x0, x1 = max(0, int(np.floor(min(ax, bx) - rmax)) - 1), min(cv.w, int(np.ceil(max(ax, bx) + rmax)) + 1)
+    y0, y1 = max(0, int(np.floor(min(ay, by) - rmax)) - 1), min(cv.h, int(np.ceil(max(ay, by) + rmax)) + 1)
+    m = np.zeros((cv.h, cv.w), bool)
     if x1 <= x0 or y1 <= y0:
-        return None
-    return (y0, y1, x0, x1)
+        return m
+    xs, ys = _grid(x0, x1, y0, y1)
+    dx, dy = bx - ax, by - ay
+    ll = dx * dx + dy * dy
+    t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / ll, 0.0, 1.0) if ll >= 1e-9 else np.zeros((y1 - y0, 1))
+    ex, ey = xs - (ax + t * dx), ys - (ay + t * dy)
+    rm = (r0 - 0.5) + (r1 - r0) * t
+    inside = ex * ex + ey * ey <= np.maximum(rm, 0.0) ** 2 + 0.5 * np.maximum(rm, 0.35)
+    if rmax < 1.0:  # hair-thin: every pixel the axis passes through
+        inside |= (np.abs(ex) <= 0.5) & (np.abs(ey) <= 0.5)
+    m[y0:y1, x0:x1] = inside
+    return m
 
 
-def _ids(cv: PartCanvas, part: str, mat: Material) -> tuple[int, int]:
-    """Part and material indices on ``cv``, cached by name / object identity (hot path)."""
-    cache = cv.__dict__.setdefault("_anatomy_ids", ({}, {}))
-    parts, mats = cache
-    pid = parts.get(part)
-    if pid is None:
-        pid = parts[part] = cv.part_id(part)
-    mid = mats.get(id(mat))
-    if mid is None:
-        mid = mats[id(mat)] = cv.material_id(mat)
-    return pid, mid
-
-
-def paint_box(
+def paint_sphere(
     cv: PartCanvas,
     part: str,
-    box: Box,
     mask: np.ndarray,
     mat: Material,
-    tones: np.ndarray,
+    center: Pt,
+    radii: Pt,
     *,
-    inner: str | None = None,
+    highlight: bool = True,
     behind: bool = False,
-) -> None:
-    """:meth:`PartCanvas._paint` restricted to a pixel box (``mask``/``tones`` are box-sized).
-
-    Same semantics (part/material ownership, ``behind``, ``inner`` separating line), but all
-    array work happens in the shape's bounding box, which keeps small sprites fast.
-    """
-    y0, y1, x0, x1 = box
-    a = cv.alpha[y0:y1, x0:x1]
-    if behind:
-        mask = mask & (a == 0)
-    sel = mask & (tones >= 0)
-    if not sel.any():
-        return
-    pid, mid = _ids(cv, part, mat)
-    pp = cv.part[y0:y1, x0:x1]
-    under = (a > 0) & (pp != pid) if inner is not None else None
-    ramp = np.asarray(mat.ramp, np.uint8)
-    rgb = cv.rgb[y0:y1, x0:x1]
-    rgb[sel] = ramp[tones[sel]]
-    a[sel] = 255
-    pp[sel] = pid
-    cv.mat[y0:y1, x0:x1][sel] = mid
-    if under is not None and under.any():
-        edge = sel & ~_erode4(sel) & _dilate4(under & ~sel)
-        rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
+    inner: str | None = None,
+) -> np.ndarray:
+    """Paint any mask (pixel coordinates) lit like the ellipsoid ``center``/``radii`` (blobs, flames)."""
+    if not mask.any():
+        return mask
+    return cv.paint(
+        part, mask, mat, cv.tones_sphere(mask, center, radii, highlight), inner=inner, behind=behind
+    )
 
 
-def _sphere_tones(cv: PartCanvas, box: Box, center: Pt, radii: Pt, highlight: bool) -> np.ndarray:
-    y0, y1, x0, x1 = box
-    xs, ys = _grid(x0, x1, y0, y1)
-    u = (xs - center[0]) / max(radii[0], 0.5)
-    v = (ys - center[1]) / max(radii[1], 0.5)
-    nz = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
-    lx, ly, lz = cv.light3
-    return lum_tones(u * lx + v * ly + nz * lz, highlight, (0.42, 0.80, 0.94))
-
-
-def _shape_tones(cv: PartCanvas, box: Box, mask: np.ndarray, shading: str, highlight: bool) -> np.ndarray:
-    if shading == "flat":
-        return np.where(mask, BASE, -1).astype(np.int8)
-    if shading == "rim":
-        depth = 1 if min(cv.h, cv.w) < 48 else 2
-        return cv._tones_rim(mask, depth, highlight)
-    raise ValueError(f"shading: must be one of sphere, cylinder, rim, flat (got {shading!r})")
-
-
-def ellipse_fast(
+def paint_ellipse(
     cv: PartCanvas,
     part: str,
     c: Pt,
@@ -446,82 +440,74 @@ def ellipse_fast(
     *,
     angle: float = 0.0,
     shading: str = "sphere",
-    highlight: bool = True,
+    **kw,
+) -> np.ndarray:
+    """:meth:`PartCanvas.ellipse`, with small ellipses kept round (see :func:`disc`)."""
+    if _cv2_round(radii[0], radii[1], angle):
+        return cv.ellipse(part, c, radii, mat, shading=shading, angle=angle, **kw)
+    m = disc(cv, c, radii[0], radii[1], angle)
+    if shading == "sphere":
+        return paint_sphere(cv, part, m, mat, c, radii, **kw)
+    return cv.mask(part, m, mat, shading=shading, **kw)
+
+
+def paint_capsule(
+    cv: PartCanvas,
+    part: str,
+    p0: Pt,
+    p1: Pt,
+    r0: float,
+    r1: float,
+    mat: Material,
+    *,
+    shading: str = "cylinder",
+    highlight: bool = False,
     inner: str | None = None,
     behind: bool = False,
-) -> None:
-    """:meth:`PartCanvas.ellipse` in a pixel box; small ellipses stay round (see :func:`disc`)."""
-    rx, ry = radii
-    e = max(rx, ry)
-    box = _box(cv, c[0] - e, c[0] + e, c[1] - e, c[1] + e)
-    if box is None:
-        return
-    mask = _disc_box(box, (c[0], c[1]), rx, ry, angle)
-    if shading == "sphere":
-        tones = _sphere_tones(cv, box, c, radii, highlight)
-    else:
-        tones = _shape_tones(cv, box, mask, shading, highlight)
-    paint_box(cv, part, box, mask, mat, tones, inner=inner, behind=behind)
+) -> np.ndarray:
+    """:meth:`PartCanvas.capsule` with :func:`capsule_px`'s rasterisation."""
+    m = capsule_px(cv, p0, p1, r0, r1)
+    if shading != "cylinder":
+        return cv.mask(part, m, mat, shading=shading, highlight=highlight, inner=inner, behind=behind)
+    if not m.any():
+        return m
+    tones = cv.tones_cylinder(m, p0, p1, max(r0, r1), highlight)
+    return cv.paint(part, m, mat, tones, inner=inner, behind=behind)
 
 
-def poly_fast(
+def paint_poly(
     cv: PartCanvas,
     part: str,
     pts: Sequence[Pt],
     mat: Material,
     *,
-    shading: str = "rim",
-    highlight: bool = False,
-    inner: str | None = None,
-    behind: bool = False,
     sphere: tuple[Pt, Pt] | None = None,
-) -> None:
-    """:meth:`PartCanvas.polygon` in a pixel box; ``sphere=(center, radii)`` (pixels) lights it as a ball."""
-    a = np.asarray(pts, float)
-    box = _box(cv, a[:, 0].min(), a[:, 0].max(), a[:, 1].min(), a[:, 1].max())
-    if box is None:
-        return
-    y0, y1, x0, x1 = box
-    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    q = np.round((a - [x0 + 0.5, y0 + 0.5]) * 16).astype(np.int32)
-    cv2.fillPoly(m, [q], 1, cv2.LINE_8, 4)
-    mask = m.astype(bool)
-    if sphere is not None:
-        tones = _sphere_tones(cv, box, sphere[0], sphere[1], highlight)
-    else:
-        tones = _shape_tones(cv, box, mask, shading, highlight)
-    paint_box(cv, part, box, mask, mat, tones, inner=inner, behind=behind)
+    highlight: bool = False,
+    **kw,
+) -> np.ndarray:
+    """:meth:`PartCanvas.polygon`; ``sphere=(center, radii)`` (pixels) lights it like that ball."""
+    if sphere is None:
+        return cv.polygon(part, list(pts), mat, highlight=highlight, **kw)
+    kw.pop("shading", None)
+    return paint_sphere(cv, part, cv.polygon_mask(list(pts)), mat, *sphere, highlight=highlight, **kw)
 
 
-def _disc_box(box: Box, c: Pt, rx: float, ry: float, angle: float = 0.0) -> np.ndarray:
-    y0, y1, x0, x1 = box
-    if min(rx, ry) >= 3.0 and (angle == 0.0 or min(rx, ry) >= 4.0):
-        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.ellipse(
-            m,
-            (round((c[0] - 0.5 - x0) * 16), round((c[1] - 0.5 - y0) * 16)),
-            (round((rx - 0.5) * 16), round((ry - 0.5) * 16)),
-            angle,
-            0,
-            360,
-            1,
-            -1,
-            cv2.LINE_8,
-            4,
-        )
-        return m.astype(bool)
-    xs, ys = _grid(x0, x1, y0, y1)
-    dx, dy = xs - c[0], ys - c[1]
-    if angle:
-        t = np.radians(angle)
-        dx, dy = dx * np.cos(t) + dy * np.sin(t), -dx * np.sin(t) + dy * np.cos(t)
-    ax, ay = max(rx, 0.5) + 0.3, max(ry, 0.5) + 0.3
-    m = (dx / ax) ** 2 + (dy / ay) ** 2 <= 1.0
-    if not m.any():
-        xi, yi = int(np.floor(c[0])) - x0, int(np.floor(c[1])) - y0
-        if 0 <= xi < m.shape[1] and 0 <= yi < m.shape[0]:
-            m[yi, xi] = True
-    return m
+def retone(cv: PartCanvas, sel: np.ndarray, like: Material, to: Material, *, own: bool = False) -> None:
+    """Recolour ``sel`` with ``to``'s ramp, keeping the light: pixels brighter than ``like``'s base
+    tone get ``to``'s light tone, darker ones its shadow. ``own`` makes ``to`` their material."""
+    cur = cv.rgb[sel].astype(int).sum(1)
+    base = sum(like.ramp[BASE])
+    tone = np.where(cur > base + 10, LIGHT, np.where(cur < base - 10, SHADOW, BASE))
+    cv.rgb[sel] = np.array(to.ramp, np.uint8)[tone]
+    if own:
+        cv.mat[sel] = cv.material_id(to)
+
+
+def part_mask(cv: PartCanvas, name: str) -> np.ndarray:
+    """Pixels owned by part ``name`` so far (all False if it has none)."""
+    if name not in cv.part_names:
+        return np.zeros((cv.h, cv.w), bool)
+    return cv.part == cv.part_id(name)
 
 
 _CENTRES = np.arange(1024, dtype=np.float64) + 0.5
@@ -537,59 +523,9 @@ def _grid(x0: int, x1: int, y0: int, y1: int) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def capsule_fast(
-    cv: PartCanvas,
-    part: str,
-    p0: Pt,
-    p1: Pt,
-    r0: float,
-    r1: float,
-    mat: Material,
-    *,
-    shading: str = "cylinder",
-    highlight: bool = False,
-    inner: str | None = None,
-    behind: bool = False,
-) -> None:
-    """Same as :meth:`PartCanvas.capsule` (tapered capsule lit across its axis), rasterised in
-    its bounding box only (a few times faster on small canvases)."""
-    rmax = max(r1, r0)
-    ax, ay = p0
-    bx, by = p1
-    x0 = max(0, int(np.floor(min(ax, bx) - rmax)) - 1)
-    x1 = min(cv.w, int(np.ceil(max(ax, bx) + rmax)) + 1)
-    y0 = max(0, int(np.floor(min(ay, by) - rmax)) - 1)
-    y1 = min(cv.h, int(np.ceil(max(ay, by) + rmax)) + 1)
-    if x1 <= x0 or y1 <= y0:
-        return
-    xs, ys = _grid(x0, x1, y0, y1)
-    dx, dy = bx - ax, by - ay
-    ll = dx * dx + dy * dy
-    if ll < 1e-9:
-        t = np.zeros((y1 - y0, x1 - x0))
-        nx, ny = 0.0, -1.0
-    else:
-        t = (xs - ax) * (dx / ll) + (ys - ay) * (dy / ll)
-        np.maximum(t, 0.0, out=t)
-        np.minimum(t, 1.0, out=t)
-        ln = ll**0.5
-        nx, ny = -dy / ln, dx / ln
-    ex = xs - (ax + t * dx)
-    ey = ys - (ay + t * dy)
-    rm = (r0 - 0.5) + (r1 - r0) * t
-    inside = ex * ex + ey * ey <= np.maximum(rm, 0.0) ** 2 + 0.5 * np.maximum(rm, 0.35)
-    if rmax < 1.0:  # hair-thin: every pixel the axis passes through (an unbroken 1-px line)
-        inside |= (np.abs(ex) <= 0.5) & (np.abs(ey) <= 0.5)
-    box = (y0, y1, x0, x1)
-    if shading == "cylinder":
-        u = ((xs - ax) * nx + (ys - ay) * ny) * (1.0 / max(rmax, 0.5))
-        np.maximum(u, -1.0, out=u)
-        np.minimum(u, 1.0, out=u)
-        lx, ly, lz = cv.light3
-        tones = lum_tones(u * (nx * lx + ny * ly) + np.sqrt(1.0 - u * u) * lz, highlight, (0.42, 0.80, 0.94))
-    else:
-        tones = _shape_tones(cv, box, inside, shading, highlight)
-    paint_box(cv, part, box, inside, mat, tones, inner=inner, behind=behind)
+def centres(cv: PartCanvas) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre ``x`` (1, w) and ``y`` (h, 1) coordinates of the whole canvas."""
+    return _grid(0, cv.w, 0, cv.h)
 
 
 # ---------------------------------------------------------------------------- tubes
@@ -636,11 +572,9 @@ def resample(pts: Sequence[Pt], n: int) -> np.ndarray:
     )
 
 
-_LIGHT3 = None
-
-
-def tube_info(h: int, w: int, pts, radii, light=(-0.55, -0.8)) -> TubeInfo:
-    """Rasterise a tapered poly-line tube (pixel coordinates) and its per-pixel frame.
+def tube_info(cv: PartCanvas, pts, radii) -> TubeInfo:
+    """Rasterise a tapered poly-line tube (pixel coordinates) and its per-pixel frame, lit by
+    ``cv``'s light.
 
     ``pts``/``radii`` may also be lists of poly-lines / radius arrays: several tubes (tentacles,
     tail streamers) are then rasterised in one pass, ``s``/``t`` measured along each one.
@@ -649,6 +583,7 @@ def tube_info(h: int, w: int, pts, radii, light=(-0.55, -0.8)) -> TubeInfo:
         lines = [(np.asarray(q, float), np.asarray(rr, float)) for q, rr in zip(pts, radii, strict=True)]
     else:
         lines = [(np.asarray(pts, float), np.asarray(radii, float))]
+    h, w = cv.h, cv.w
     A, D, R0, R1, C0, SL, TOT = [], [], [], [], [], [], []
     for q, rr in lines:
         sl = np.hypot(*(q[1:] - q[:-1]).T)
@@ -733,10 +668,8 @@ def tube_info(h: int, w: int, pts, radii, light=(-0.55, -0.8)) -> TubeInfo:
     ny = np.where(axis, -sx, ny)
     inside = inside | ((rk < 1.0) & (np.abs(vx) <= 0.5) & (np.abs(vy) <= 0.5))
     u = np.clip(dk / rk, 0.0, 1.0)
-    lx, ly = light
-    lz = 0.9
-    ln = np.sqrt(lx * lx + ly * ly + lz * lz)
-    lum = (u * (nx * lx + ny * ly) + np.sqrt(1 - u * u) * lz) / ln
+    lx, ly, lz = cv.light3
+    lum = u * (nx * lx + ny * ly) + np.sqrt(1 - u * u) * lz
     s = c0[k] + tk * seglen[k]
     tnorm = s / tot[k]
 
@@ -773,30 +706,10 @@ def paint_tones(
     behind: bool = False,
     inner: str | None = None,
 ) -> np.ndarray:
-    """Paint ``mask`` owned by ``part``/``mat`` with a per-pixel tone index array."""
+    """Paint ``mask`` owned by ``part``/``mat`` with a per-pixel (h, w) tone index array."""
     if not mask.any():
         return mask
-    full = np.where(mask, tones, -1).astype(np.int8)
-    return cv._paint(part, mask, mat, full, inner=inner, behind=behind)
-
-
-def paint_sphere(
-    cv: PartCanvas,
-    part: str,
-    mask: np.ndarray,
-    mat: Material,
-    center: Pt,
-    radii: Pt,
-    *,
-    highlight: bool = True,
-    behind: bool = False,
-    inner: str | None = None,
-) -> np.ndarray:
-    """Paint any mask (pixel coordinates) lit like the ellipsoid ``center``/``radii`` (blobs, flames)."""
-    if not mask.any():
-        return mask
-    t, ys, xs = cv._tones_sphere(mask, center, radii, highlight)
-    return cv._paint(part, mask, mat, (t, ys, xs), inner=inner, behind=behind)
+    return cv.paint(part, mask, mat, np.where(mask, tones, -1).astype(np.int8), inner=inner, behind=behind)
 
 
 def paint_tube(
@@ -812,21 +725,18 @@ def paint_tube(
     belly_min: float = 0.45,
 ) -> None:
     """Paint a tube; ``belly`` paints the downward-facing side with a second material."""
-    y0, y1, x0, x1 = box = info.box
-    if y1 <= y0 or x1 <= x0:
+    if not info.mask.any():
         return
-    sl = (slice(y0, y1), slice(x0, x1))
-    tones = lum_tones(info.lum[sl], highlight)
+    tones = lum_tones(info.lum, highlight)
     pieces = part(info) if callable(part) else [(part, info.mask, None)]
-    bel = (info.ny * info.u > belly_min)[sl] if belly is not None else None
+    bel = info.ny * info.u > belly_min if belly is not None else None
     for name, m, mt in pieces:
-        m = (m & info.mask)[sl]
-        mat_ = mt or mat
+        m = m & info.mask
         if bel is not None:
-            paint_box(cv, name, box, m & ~bel, mat_, tones, behind=behind, inner=inner)
-            paint_box(cv, name, box, m & bel, belly, np.maximum(tones, BASE), behind=behind, inner=inner)
+            paint_tones(cv, name, m & ~bel, mt or mat, tones, behind=behind, inner=inner)
+            paint_tones(cv, name, m & bel, belly, np.maximum(tones, BASE), behind=behind, inner=inner)
         else:
-            paint_box(cv, name, box, m, mat_, tones, behind=behind, inner=inner)
+            paint_tones(cv, name, m, mt or mat, tones, behind=behind, inner=inner)
 
 
 # ---------------------------------------------------------------------------- details
@@ -906,32 +816,6 @@ def zigzag(p0: Pt, p1: Pt, n: int, height: float, *, side: float = -1.0, phase: 
 
 
 # ---------------------------------------------------------------------------- output
-def limit_colors(rgba: np.ndarray, max_colors: int = MAX_COLORS) -> tuple[np.ndarray, list[RGB]]:
-    """Merge the rarest opaque colours into their nearest kept colour until ``max_colors`` remain.
-
-    Returns the (possibly new) image and its sorted opaque palette.
-    """
-    a = rgba[..., 3] > 0
-    rgb = rgba[..., :3][a].astype(np.int32)
-    key = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
-    uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
-
-    def pal(keys: np.ndarray) -> list[RGB]:
-        return [(int(k >> 16), int((k >> 8) & 255), int(k & 255)) for k in np.sort(keys)]
-
-    if len(uniq) <= max_colors:
-        return rgba, pal(uniq)
-    cols = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], 1).astype(np.float32)
-    order = np.argsort(-counts, kind="stable")
-    keep, drop = order[:max_colors], order[max_colors:]
-    d = ((cols[drop][:, None, :] - cols[keep][None, :, :]) ** 2).sum(-1)
-    remap = np.arange(len(uniq))
-    remap[drop] = keep[d.argmin(1)]
-    out = rgba.copy()
-    out[..., :3][a] = cols[remap[inv.ravel()]].astype(np.uint8)
-    return out, pal(uniq[keep])
-
-
 def finish(
     cv: PartCanvas,
     pivots: Mapping[str, Pt],
@@ -951,7 +835,7 @@ def finish(
     rgba, parts = cv.render(outline=outline)
     for fn in after:
         fn(rgba, parts, fit)
-    rgba, palette = limit_colors(rgba)
+    rgba, palette = merge_rare_colors(rgba, MAX_COLORS)
     h, w = cv.h, cv.w
     piv: dict[str, tuple[float, float]] = {}
     for name, p in pivots.items():
@@ -959,6 +843,16 @@ def finish(
         q = (float(min(max(x, 0.0), w - 0.01)), float(min(max(y, 0.0), h - 0.01)))
         piv[name] = snap_to_opaque(rgba, q) if name in on_body else q
     return RenderedSprite(rgba=rgba, parts=parts, pivots=piv, facing=facing, palette=palette)  # type: ignore[arg-type]
+
+
+def corners_clear(cv: PartCanvas) -> bool:
+    """Whether the corner pixels stay transparent once the outline is added."""
+    a = cv.alpha > 0
+    return not any(
+        a[y, x] or a[y, x + dx] or a[y + dy, x]
+        for y, dy in ((0, 1), (cv.h - 1, -1))
+        for x, dx in ((0, 1), (cv.w - 1, -1))
+    )
 
 
 def snap_to_opaque(rgba: np.ndarray, p: tuple[float, float]) -> tuple[float, float]:
@@ -995,17 +889,41 @@ def overlay_line(rgba: np.ndarray, parts: dict, part: str, p0: Pt, p1: Pt, color
         parts[part] = mk
 
 
+# ---------------------------------------------------------------------------- per-seed variety
+def request_seed(spec: SpriteSpec) -> int:
+    """The seed of the request ``spec`` belongs to: the engine renders variant ``v`` of a
+    request with seed ``seed + v``."""
+    return (spec.seed - spec.variant) & 0xFFFFFFFF
+
+
 def jitter(rng: np.random.Generator, v: float, amount: float) -> float:
     """``v`` scaled by a random factor in ``[1 - amount, 1 + amount]``."""
     return float(v * (1.0 + rng.uniform(-amount, amount)))
 
 
-def pick(rng: np.random.Generator, options: Sequence, k: int = 1) -> list:
-    if not options or k <= 0:
-        return []
-    k = min(k, len(options))
-    idx = rng.choice(len(options), size=k, replace=False)
-    return [options[int(i)] for i in sorted(idx)]
+def vary(p: dict, rng: np.random.Generator, numeric: Sequence[str] = (), amount: float = 0.1) -> None:
+    """Per-seed design choices from the look data, in place.
+
+    - ``p["options"]``: key → list of alternatives; one is picked for each key;
+    - every key in ``numeric`` is scaled by a random factor in ``1 ± amount``
+      (``p["jitter"]`` overrides ``amount``);
+    - ``p["chosen"]``: between 0 and ``p["max_extras"]`` (default 2) of ``p["extras"]``, at
+      most one of each group in ``p["exclusive"]``.
+    """
+    for key, values in dict(p.get("options", {})).items():
+        p[key] = values[int(rng.integers(len(values)))]
+    amount = float(p.get("jitter", amount))
+    for k in numeric:
+        p[k] = jitter(rng, float(p[k]), amount)
+    extras = list(p.get("extras", []))
+    n = int(rng.integers(0, int(p.get("max_extras", 2)) + 1))
+    groups = [set(g) for g in p.get("exclusive", [])]
+    chosen: set[str] = set()
+    for i in rng.permutation(len(extras)):
+        e = extras[int(i)]
+        if len(chosen) < n and not any(e in g and chosen & g for g in groups):
+            chosen.add(e)
+    p["chosen"] = chosen
 
 
 __all__ = [
@@ -1019,23 +937,32 @@ __all__ = [
     "Material",
     "PartCanvas",
     "TubeInfo",
+    "capsule_px",
+    "centres",
+    "corners_clear",
     "darker",
     "disc",
-    "ellipse_px",
     "eye",
     "finish",
     "jitter",
-    "limit_colors",
     "look_colors",
+    "lum_tones",
     "make_materials",
     "mix",
     "overlay_line",
+    "paint_capsule",
+    "paint_ellipse",
+    "paint_poly",
+    "paint_sphere",
     "paint_tones",
     "paint_tube",
-    "pick",
+    "part_mask",
+    "request_seed",
     "resample",
+    "retone",
     "snap_to_opaque",
     "styles_has",
     "tube_info",
+    "vary",
     "zigzag",
 ]

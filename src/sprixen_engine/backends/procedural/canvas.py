@@ -188,7 +188,7 @@ class PartCanvas:
         return m.astype(bool)
 
     # ------------------------------------------------------------------ shading
-    def _tones_sphere(self, mask: np.ndarray, center: tuple[float, float], radii: tuple[float, float],
+    def tones_sphere(self, mask: np.ndarray, center: tuple[float, float], radii: tuple[float, float],
                       highlight: bool) -> np.ndarray:
         ys, xs = _nonzero(mask)
         u = (xs + 0.5 - center[0]) / max(radii[0], 0.5)
@@ -198,7 +198,7 @@ class PartCanvas:
         lum = u * lx + v * ly + nz * lz
         return self._quantise(lum, highlight, ys, xs)
 
-    def _tones_cylinder(self, mask: np.ndarray, p0: tuple[float, float], p1: tuple[float, float],
+    def tones_cylinder(self, mask: np.ndarray, p0: tuple[float, float], p1: tuple[float, float],
                         radius: float, highlight: bool) -> np.ndarray:
         dx, dy = p1[0] - p0[0], p1[1] - p0[1]
         length = float(np.hypot(dx, dy)) or 1.0
@@ -222,14 +222,14 @@ class PartCanvas:
         lx, ly = self.light2
         sx, sy = int(np.sign(round(lx * 1.4))), int(np.sign(round(ly * 1.4)))
         tones = np.where(mask, BASE, -1).astype(np.int8)
-        toward = _shifted(mask, -sx, -sy)  # toward[y, x] = mask[y+sy, x+sx]: the pixel nearer the light
+        toward = shifted(mask, -sx, -sy)  # toward[y, x] = mask[y+sy, x+sx]: the pixel nearer the light
         tones[mask & ~toward] = LIGHT
         away = mask.copy()
         for k in range(1, depth + 1):
-            away &= _shifted(mask, sx * k, sy * k)
+            away &= shifted(mask, sx * k, sy * k)
         tones[mask & ~away & (tones != LIGHT)] = SHADOW
         if highlight:
-            lit2 = mask & ~_shifted(mask, -sx * 2, -sy * 2) & (tones == BASE)
+            lit2 = mask & ~shifted(mask, -sx * 2, -sy * 2) & (tones == BASE)
             tones[lit2] = LIGHT
         return tones
 
@@ -243,7 +243,7 @@ class PartCanvas:
         return t, ys, xs  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ painting
-    def _paint(self, part: str, mask: np.ndarray, material: Material, tones, *, inner: str | None,
+    def paint(self, part: str, mask: np.ndarray, material: Material, tones, *, inner: str | None,
                behind: bool = False) -> np.ndarray:
         """Paint ``mask`` with ``material`` tones. ``tones`` is an int8 (h, w) array or (t, ys, xs).
 
@@ -272,7 +272,7 @@ class PartCanvas:
         self.mat[win][sel] = mid
         if under is not None and under.any():
             # the shape's own edge pixels that sit over another part get a separating line
-            edge = sel & ~_erode4(sel) & _dilate4(under & ~sel)
+            edge = sel & ~erode4(sel) & dilate4(under & ~sel)
             rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
         out = np.zeros(mask.shape, bool)
         out[win] = sel
@@ -284,10 +284,10 @@ class PartCanvas:
         """Paint an ellipse; returns the painted bool mask."""
         m = self.ellipse_mask(center, radii, angle)
         if shading == "sphere":
-            tones = self._tones_sphere(m, center, radii, highlight)
+            tones = self.tones_sphere(m, center, radii, highlight)
         else:
             tones = self._tones_for(m, shading, highlight)
-        return self._paint(part, m, material, tones, inner=inner, behind=behind)
+        return self.paint(part, m, material, tones, inner=inner, behind=behind)
 
     def capsule(self, part: str, p0: tuple[float, float], p1: tuple[float, float], r0: float,
                 material: Material, *, r1: float | None = None, shading: str = "cylinder",
@@ -295,17 +295,17 @@ class PartCanvas:
         """Paint a (tapered) capsule, e.g. a limb from joint ``p0`` to joint ``p1``."""
         m = self.capsule_mask(p0, p1, r0, r1)
         if shading == "cylinder":
-            tones = self._tones_cylinder(m, p0, p1, max(r0, r1 if r1 is not None else r0), highlight)
+            tones = self.tones_cylinder(m, p0, p1, max(r0, r1 if r1 is not None else r0), highlight)
         else:
             tones = self._tones_for(m, shading, highlight)
-        return self._paint(part, m, material, tones, inner=inner, behind=behind)
+        return self.paint(part, m, material, tones, inner=inner, behind=behind)
 
     def polygon(self, part: str, points: list[tuple[float, float]], material: Material, *,
                 shading: str = "rim", highlight: bool = False, inner: str | None = None,
                 behind: bool = False) -> np.ndarray:
         """Paint a polygon (vertices in pixel-edge coordinates)."""
         m = self.polygon_mask(points)
-        return self._paint(part, m, material, self._tones_for(m, shading, highlight), inner=inner,
+        return self.paint(part, m, material, self._tones_for(m, shading, highlight), inner=inner,
                            behind=behind)
 
     def rect(self, part: str, x0: float, y0: float, x1: float, y1: float, material: Material, *,
@@ -318,7 +318,7 @@ class PartCanvas:
     def mask(self, part: str, mask: np.ndarray, material: Material, *, shading: str = "rim",
              highlight: bool = False, inner: str | None = None, behind: bool = False) -> np.ndarray:
         """Paint an arbitrary bool ``(h, w)`` mask."""
-        return self._paint(part, mask, material, self._tones_for(mask, shading, highlight), inner=inner,
+        return self.paint(part, mask, material, self._tones_for(mask, shading, highlight), inner=inner,
                            behind=behind)
 
     def _tones_for(self, mask: np.ndarray, shading: str, highlight: bool) -> np.ndarray:
@@ -372,7 +372,7 @@ class PartCanvas:
         rgb, alpha, part, mat = self.rgb.copy(), self.alpha.copy(), self.part.copy(), self.mat.copy()
         if outline and self.materials:
             opaque = alpha > 0
-            ring = _dilate4(opaque) & ~opaque
+            ring = dilate4(opaque) & ~opaque
             ys, xs = np.nonzero(ring)
             if ys.size:
                 lx, ly = self.light2
@@ -410,7 +410,7 @@ def _nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ys + y, xs + x
 
 
-def _shifted(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
+def shifted(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """``out[y, x] = mask[y - dy, x - dx]`` (False outside): the mask moved by ``(dx, dy)``."""
     out = np.zeros_like(mask)
     h, w = mask.shape
@@ -424,9 +424,9 @@ def _shifted(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
 _CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
 
 
-def _dilate4(mask: np.ndarray) -> np.ndarray:
+def dilate4(mask: np.ndarray) -> np.ndarray:
     return cv2.dilate(mask.astype(np.uint8), _CROSS).astype(bool)
 
 
-def _erode4(mask: np.ndarray) -> np.ndarray:
+def erode4(mask: np.ndarray) -> np.ndarray:
     return cv2.erode(mask.astype(np.uint8), _CROSS, borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)

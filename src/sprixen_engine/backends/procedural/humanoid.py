@@ -14,24 +14,28 @@ limb thickness from ``look.build``), then painted part by part on a
 
 - ``body``: ``tunic`` | ``armor`` | ``robe`` | ``bare`` | ``bones`` | ``mech`` | ``suit``
 - ``head``: ``hair`` | ``helm`` | ``helm_open`` | ``hood`` | ``wizard_hat`` | ``kabuto`` |
-  ``horned_helm`` | ``tricorn`` | ``mask`` | ``skull`` | ``robot`` | ``space_helmet``
-- ``hair``: hair styles variants pick from (``short``, ``long``, ``ponytail``, ``spiky``,
-  ``mohawk``, ``topknot``, ``bald``, ``messy``)
-- ``always`` / ``extras``: accessories always worn / picked per variant (``plume``,
-  ``cape``, ``pauldrons``, ``beard``, ``scarf``, ``quiver``, ``eyepatch``, ``trim``,
-  ``belt``, ``sash``, ``hat``, ``apron``, ``strap``, ``rags``, ``helmet`` ...); variant ``v`` of seed
-  ``k`` wears the extras whose bit ``i`` of ``(k + v) mod 2**n`` is clear
-- ``hair_colors`` / ``skin_tones`` / ``variant_colors`` (slot → list): colours variants 1 and 2
-  pick from (variant 0 keeps ``colors``)
+  ``horned_helm`` | ``tricorn`` | ``bandana`` | ``mask`` | ``skull`` | ``robot`` | ``space_helmet``
+- ``hair``: hair styles to pick from (``short``, ``long``, ``ponytail``, ``spiky``, ``mohawk``,
+  ``topknot``, ``bald``, ``messy``, ``bun``)
+- ``always`` / ``extras``: accessories always worn / worn by some sprites (``plume``, ``cape``,
+  ``pauldrons``, ``beard``, ``scarf``, ``quiver``, ``eyepatch``, ``trim``, ``belt``, ``sash``,
+  ``hat``, ``apron``, ``strap``, ``rags``, ``helmet`` ...)
 - ``ears`` (``pointed`` | ``big``), ``nose`` (``long``), ``tusks``, ``glow_eyes``, ``beard``
   (``long``), ``pauldron`` (``plate``), ``pose`` (``reach`` for zombies), ``weapon``,
   ``big_weapon``, ``shield``, ``shield_kind`` (``kite`` | ``round`` | ``tower`` | ``buckler``),
-  ``emblem`` (``stripe`` | ``cross`` | ``quarters``)
+  ``emblem`` (see :data:`.held_weapons.EMBLEMS`)
 - ``build``: ``height`` (canvas fill), ``head`` (head share of the stature), ``width``,
   ``legs`` (leg share of the body below the head), ``limb`` (limb thickness)
 - ``slots``: which colour slot paints ``torso``, ``arms``, ``legs``, ``boots``, ``hands``
 - ``colors``: RGB per slot; ``recolor``: slots prompt colours replace (in order) and variants
   hue-shift
+
+Per-sprite variety (see :class:`_Picker`: chosen by the request seed, rotated by the variant):
+``heads``, ``weapons``, ``shield_kinds``, ``emblems`` (alternatives to ``head``, ``weapon``,
+``shield_kind``, ``emblem``), ``weapon_styles`` (weapon kind → designs from
+:data:`.held_weapons.STYLES`, default all), the ``hair`` style, which ``extras`` are worn,
+``palettes`` (a list of slot → RGB tables, one applied), ``hair_colors`` / ``skin_tones`` /
+``variant_colors`` (slot → list of RGB, one picked each); the build jitters a little.
 
 Headgear and hair belong to the ``head`` part (they move with the head); capes, scarves and
 quivers are ``accessory``.
@@ -40,16 +44,16 @@ quivers are ``accessory``.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import cv2
 import numpy as np
 
-from ..base import RenderedSprite, SpriteSpec
 from ...core.palette import merge_rare_colors
-from .canvas import HIGHLIGHT, LIGHT, OUTLINE, SHADOW, Material, PartCanvas, _dilate4, _erode4
-from .held_weapons import GRIP, draw_shield, draw_weapon, resolve_weapon
+from ..base import RenderedSprite, SpriteSpec
+from .canvas import HIGHLIGHT, LIGHT, SHADOW, Material, PartCanvas, erode4, shifted
+from .held_weapons import GRIP, STYLES, draw_shield, draw_weapon, resolve_weapon
 from .palettes import resolve_colors, style_contrast
 
 RGB = tuple[int, int, int]
@@ -126,6 +130,10 @@ class _Mats(dict):
     def __contains__(self, key: object) -> bool:
         return key in self.colors
 
+    def first(self, *keys: str) -> Material:
+        """The material of the first slot in ``keys`` that the look defines (the last as fallback)."""
+        return self[next((k for k in keys if k in self.colors), keys[-1])]
+
 
 # ---------------------------------------------------------------------------- configuration
 @dataclass
@@ -149,8 +157,49 @@ class _Cfg:
     pose: str
     big_weapon: bool
     emblem: str
+    weapon_style: str = ""
     look: dict = field(default_factory=dict)
     compact: bool = False  # narrow canvas: weapons held upright, close to the body
+
+
+_M64 = (1 << 64) - 1
+
+
+def _mix64(x: int) -> int:
+    """The splitmix64 finaliser: a well-mixed 64-bit hash of ``x``."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+class _Picker:
+    """Design choices for one request (head, weapon, palette, accessories ...).
+
+    Each call is one design axis with ``n`` options. The request's seed picks the option like
+    a shuffled deck: every run of ``n`` consecutive seeds deals each option once, in an order
+    hashed from the subject, the axis and the run, so a batch of seeds shows them all. The
+    variant index then rotates the pick, so the variants of one request never share it. The
+    engine renders variant ``v`` of seed ``s`` with ``spec.seed = s + v``; the request seed is
+    ``spec.seed - spec.variant``.
+    """
+
+    def __init__(self, spec: SpriteSpec) -> None:
+        self.seed = (int(spec.seed) - int(spec.variant)) & 0xFFFFFFFF
+        self.salt = zlib.crc32(f"humanoid:{spec.subject}".encode())
+        self.v = int(spec.variant)
+        self.axis = 0
+
+    def index(self, n: int) -> int:
+        self.axis += 1
+        run, pos = divmod(self.seed, n)
+        key = _mix64((self.salt << 32) ^ (self.axis << 56) ^ run)
+        deck = sorted(range(n), key=lambda i: _mix64(key + i))
+        return (deck[pos] + self.v) % n
+
+    def __call__(self, options, default=None):
+        options = list(options or ())
+        return options[self.index(len(options))] if options else default
 
 
 def _config(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> _Cfg:
@@ -158,29 +207,29 @@ def _config(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> _Cfg:
     cute = "cute" in styles
     spiky = "dark_fantasy" in styles or "horror" in styles
     body = str(look.get("body", "tunic"))
-    head = str(look.get("head", "hair"))
+    pick = _Picker(spec)
+    head = str(pick(look.get("heads"), look.get("head", "hair")))
 
     base = dict(_BASE_COLORS)
     base.update({k: tuple(int(c) for c in v) for k, v in dict(look.get("colors", {})).items()})
-    # Per-variant picks. They cycle with the variant index (offset by the seed) so the three
-    # variants of a subject always differ: variant 0 of seed 0 wears every optional accessory.
-    v = int(spec.variant)
-    k = int(spec.seed) & 0xFFFF
-    hair_colors = look.get("hair_colors")
-    skin_tones = look.get("skin_tones")
-    if hair_colors and v > 0:
-        base["hair"] = tuple(hair_colors[(k + v - 1) % len(hair_colors)])
-    if skin_tones and v > 0:
-        base["skin"] = tuple(skin_tones[(k + v - 1) % len(skin_tones)])
-    for slot, options in dict(look.get("variant_colors", {})).items():
-        if options and v > 0:
-            base[slot] = tuple(options[(k + v - 1) % len(options)])
-    styles_h = list(look.get("hair", ["short"]))
-    hair = styles_h[(k + v) % len(styles_h)]
+    # colours from the look's natural alternatives: one coordinated palette, then one pick per slot
+    chosen = dict(pick(look.get("palettes"), {}))
+    for slot, options in {"hair": look.get("hair_colors"), "skin": look.get("skin_tones"),
+                          **dict(look.get("variant_colors", {}))}.items():
+        if options:
+            chosen[slot] = pick(options)
+    base.update({k: tuple(int(c) for c in v) for k, v in chosen.items()})
+    hair = str(pick(look.get("hair"), "short"))
     extras = set(look.get("always", []))
     opt = list(look.get("extras", []))
-    code = (k + v) % (1 << len(opt)) if opt else 0
+    code = pick.index(1 << len(opt)) if opt else 0
     extras |= {name for i, name in enumerate(opt) if not (code >> i) & 1}
+    weapon = resolve_weapon(spec.weapon, str(pick(look.get("weapons"), look.get("weapon", "none"))))
+    weapon_style = str(pick(look.get("weapon_styles", {}).get(weapon, STYLES.get(weapon)), ""))
+    has_shield = bool(look.get("shield", False)) if spec.shield is None else bool(spec.shield)
+    shield = str(pick(look.get("shield_kinds"), look.get("shield_kind", "kite"))) if has_shield else None
+    emblem = str(pick(look.get("emblems"), look.get("emblem", "stripe")))
+
     recolor = tuple(look.get("recolor", ("primary", "secondary")))
     keep = tuple(k for k in ("skin", "eyes", "eye") if k not in recolor)
     colors = resolve_colors(base, prompt_colors=spec.colors, recolorable=recolor, styles=styles,
@@ -189,15 +238,20 @@ def _config(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> _Cfg:
     colors.setdefault("visor", (40, 70, 120))
     colors.setdefault("shield", colors["primary"])
     colors.setdefault("shield2", colors["secondary"])
-    colors.setdefault("emblem", colors["gold"] if look.get("emblem", "stripe") == "cross" else colors["accent"])
+    colors.setdefault("emblem", colors["gold"] if emblem == "cross" else colors["accent"])
     colors.setdefault("trim", colors["gold"])
+    colors.setdefault("horn", (236, 226, 196))
     mats = _Mats(colors, styles, skin=body != "bones")
 
+    # body build: proportions jitter per sprite around the look's build
     build = {"height": 0.92, "head": 0.33, "width": 0.31, "legs": 0.46, "limb": 1.0}
     build.update({k: float(v) for k, v in dict(look.get("build", {})).items()})
-    build["width"] *= float(rng.uniform(0.92, 1.08))
-    build["head"] *= float(rng.uniform(0.95, 1.05))
-    build["legs"] *= float(rng.uniform(0.94, 1.06))
+    build["width"] *= float(rng.uniform(0.90, 1.10))
+    build["head"] *= float(rng.uniform(0.94, 1.06))
+    build["legs"] *= float(rng.uniform(0.93, 1.07))
+    # (no thicker than the chunkiest look: fists bigger than that swallow the weapon's grip)
+    build["limb"] = min(build["limb"] * float(rng.uniform(0.92, 1.08)), max(build["limb"], 1.35))
+    build["height"] *= float(rng.uniform(0.95, 1.02))
     if cute:
         build["head"] = max(build["head"] * 1.3, 0.45)
         build["legs"] *= 0.85
@@ -205,15 +259,11 @@ def _config(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> _Cfg:
         build["limb"] *= 1.1
     slots = dict(_BODY_SLOTS.get(body, _BODY_SLOTS["tunic"]))
     slots.update({k: str(v) for k, v in dict(look.get("slots", {})).items()})
-
-    weapon = resolve_weapon(spec.weapon, str(look.get("weapon", "none")))
-    has_shield = bool(look.get("shield", False)) if spec.shield is None else bool(spec.shield)
-    shield = str(look.get("shield_kind", "kite")) if has_shield else None
     return _Cfg(front=spec.view != "side", body=body, head=head, hair=hair, weapon=weapon, shield=shield,
                 extras=extras, build=build, slots=slots, mats=mats, colors=colors, cute=cute, spiky=spiky,
                 ears=str(look.get("ears", "")), tusks=bool(look.get("tusks", False)),
                 glow=bool(look.get("glow_eyes", False)), pose=str(look.get("pose", "")),
-                big_weapon=bool(look.get("big_weapon", False)), emblem=str(look.get("emblem", "stripe")),
+                big_weapon=bool(look.get("big_weapon", False)), emblem=emblem, weapon_style=weapon_style,
                 look=look)
 
 
@@ -337,9 +387,6 @@ def render(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> RenderedSp
                           palette=palette)
 
 
-
-
-
 # ---------------------------------------------------------------------------- drawing
 class _P:
     """Drawing context: canvas, config, layout and resolved materials."""
@@ -352,14 +399,22 @@ class _P:
     def mat(self, role: str) -> Material:
         return self.m[self.cfg.slots.get(role, role)]
 
+    def on(self, part: str) -> np.ndarray:
+        """Mask of the pixels ``part`` owns so far."""
+        return self.cv.part == self.cv.part_id(part)
+
 
 def _draw(cv: PartCanvas, cfg: _Cfg, L: _L) -> dict[str, tuple[float, float]]:
+    """Paint the figure; returns its pivots (joints, the weapon grip, the ground point)."""
     p = _P(cv, cfg, L)
-    piv: dict[str, tuple[float, float]] = {}
-    if p.side:
-        _draw_side(p, piv)
-    else:
-        _draw_front(p, piv)
+    rh, lh, angle = _hand_targets(p)
+    j = (_draw_side if p.side else _draw_front)(p, rh, lh, angle)
+    gy = L.yg - 0.5
+    piv = {"neck": (j["neck_x"], L.neck), "shoulder_right": j["rs"], "shoulder_left": j["ls"], "hand_right": rh,
+           "hand_left": lh, "hip_right": j["hip_r"], "hip_left": j["hip_l"], "foot_right": (j["foot_r"], gy),
+           "foot_left": (j["foot_l"], gy), "ground": (j["ground_x"], gy)}
+    if cfg.weapon != "none":
+        piv["weapon_grip"] = rh
     return piv
 
 
@@ -381,8 +436,8 @@ def _hand_targets(p: _P):
             rh = (L.cx + sws * 0.5, L.sh + al * 0.92)
         if cfg.shield:
             lh = (L.cx + sws * 1.0, L.sh + al * 0.5)
-        elif cfg.pose == "reach":
-            lh = (L.cx + sws + al * 0.55, L.sh + al * 0.12)
+        elif cfg.pose == "reach":  # the far arm a little higher, so both arms show
+            lh = (L.cx + sws + al * 0.55, min(L.sh + al * 0.12, rh[1] - 1.6))
         else:
             lh = (L.cx - sws * 0.7, L.sh + al * 0.88)
         angle = {"melee": -80.0, "pole": -88.0, "aim": 0.0}.get(grip, -60.0)
@@ -410,8 +465,8 @@ def _hand_targets(p: _P):
             rh = (L.cx + sws * 0.5, L.sh + al * 0.92)
         if cfg.shield:
             lh = (L.cx + sws * 1.4, L.sh + al * 0.78)
-        elif cfg.pose == "reach":
-            lh = (L.cx + sws + al * 0.70, L.sh + al * 0.05)
+        elif cfg.pose == "reach":  # the far arm a little higher, so both arms show
+            lh = (L.cx + sws + al * 0.70, min(L.sh + al * 0.05, rh[1] - 1.6))
         else:
             lh = (L.cx - sws * 1.0 - L.hand_r * 0.4, L.sh + al * 0.88)
         if cfg.shield and grip in ("pole", "aim"):
@@ -442,12 +497,11 @@ def _hand_targets(p: _P):
 
 
 # ---- side view ---------------------------------------------------------------
-def _draw_side(p: _P, piv: dict) -> None:
+def _draw_side(p: _P, rh, lh, angle: float) -> dict:
     cv, L, cfg = p.cv, p.L, p.cfg
     cx = L.cx
     sws = L.sw * 0.8
     wws = L.ww * 0.82
-    rh, lh, angle = _hand_targets(p)
     rs = (cx + sws * 0.05, L.sh + L.arm_r * 0.2)   # near (right) shoulder
     ls = (cx - sws * (0.5 if cfg.shield else 0.1), L.sh + L.arm_r * 0.2)  # far (left) shoulder
     stride = 0.075 * L.S
@@ -465,7 +519,7 @@ def _draw_side(p: _P, piv: dict) -> None:
         _arm(p, "arm_left", ls, lh, far=True)
     _leg(p, "leg_left", hip_l, foot_l, far=True)
     _leg(p, "leg_right", hip_r, foot_r, far=False)
-    _torso_side(p)
+    _torso(p)
     _head(p)
     if cfg.pose == "reach" and not cfg.shield:
         _arm(p, "arm_left", ls, lh, far=True)
@@ -474,17 +528,13 @@ def _draw_side(p: _P, piv: dict) -> None:
         draw_shield(cv, cfg.shield, (lh[0] + L.S * 0.03, lh[1]), L.S, p.m, side=True,
                     emblem=cfg.emblem, detail=L.det)
     _arm(p, "arm_right", rs, rh, far=False, weapon=angle)
-    piv.update(neck=(L.hx - L.hrx * 0.15, L.neck), shoulder_right=rs, shoulder_left=ls, hand_right=rh,
-               hand_left=lh, hip_right=hip_r, hip_left=hip_l, foot_right=(foot_r[0], L.yg - 0.5),
-               foot_left=(foot_l[0], L.yg - 0.5), ground=((foot_r[0] + foot_l[0]) / 2, L.yg - 0.5))
-    if cfg.weapon != "none":
-        piv["weapon_grip"] = rh
+    return {"neck_x": L.hx - L.hrx * 0.15, "rs": rs, "ls": ls, "hip_r": hip_r, "hip_l": hip_l, "foot_r": foot_r[0],
+            "foot_l": foot_l[0], "ground_x": (foot_r[0] + foot_l[0]) / 2}
 
 
-def _draw_front(p: _P, piv: dict) -> None:
+def _draw_front(p: _P, rh, lh, angle: float) -> dict:
     cv, L, cfg = p.cv, p.L, p.cfg
     cx = L.cx
-    rh, lh, angle = _hand_targets(p)
     rs = (cx - L.sw + L.arm_r * 0.7, L.sh + L.arm_r * 0.2)
     ls = (cx + L.sw - L.arm_r * 0.7, L.sh + L.arm_r * 0.2)
     spread = L.ww * 0.48
@@ -498,7 +548,7 @@ def _draw_front(p: _P, piv: dict) -> None:
     _back_items(p)
     _leg(p, "leg_right", hip_r, foot_r, far=False)
     _leg(p, "leg_left", hip_l, foot_l, far=False)
-    _torso_front(p)
+    _torso(p)
     reach = cfg.pose == "reach"
     if not reach:
         _arm(p, "arm_right", rs, rh, far=False, weapon=angle)
@@ -510,11 +560,8 @@ def _draw_front(p: _P, piv: dict) -> None:
     if cfg.shield:
         draw_shield(cv, cfg.shield, (lh[0] + L.S * 0.05, lh[1] + L.S * 0.02), L.S, p.m, side=False,
                     emblem=cfg.emblem, detail=L.det)
-    piv.update(neck=(cx, L.neck), shoulder_right=rs, shoulder_left=ls, hand_right=rh, hand_left=lh,
-               hip_right=hip_r, hip_left=hip_l, foot_right=(foot_r[0], L.yg - 0.5),
-               foot_left=(foot_l[0], L.yg - 0.5), ground=(cx, L.yg - 0.5))
-    if cfg.weapon != "none":
-        piv["weapon_grip"] = rh
+    return {"neck_x": cx, "rs": rs, "ls": ls, "hip_r": hip_r, "hip_l": hip_l, "foot_r": foot_r[0],
+            "foot_l": foot_l[0], "ground_x": cx}
 
 
 # ---- limbs
@@ -575,7 +622,7 @@ def _arm(p: _P, part: str, s, hnd, *, far: bool, weapon: float | None = None) ->
     if weapon is not None and cfg.weapon != "none":
         fwd = 1.0 if p.side else -1.0
         draw_weapon(cv, cfg.weapon, hnd, weapon, L.S, p.m, fwd=fwd, detail=L.det, hand_r=L.hand_r,
-                    big=cfg.big_weapon and not cfg.compact)
+                    big=cfg.big_weapon and not cfg.compact, style=cfg.weapon_style)
     hr = L.hand_r if cfg.body != "bones" else max(0.7, L.hand_r * 0.8)
     cv.ellipse(part, hnd, (hr, hr), hand)
 
@@ -652,92 +699,57 @@ def _hem(p: _P) -> float:
     return L.hip + max(1.0, 0.02 * L.S)
 
 
-def _torso_side(p: _P) -> None:
+def _torso(p: _P) -> None:
     cv, L, cfg, m = p.cv, p.L, p.cfg, p.m
-    cx = L.cx
-    sws = L.sw * 0.8
-    wws = L.ww * 0.82
+    cx, S, side = L.cx, L.S, p.side
+    # half widths at the shoulders and the waist: narrower in the 3/4 side view
+    tw, ww = (L.sw * 0.8, L.ww * 0.82) if side else (L.sw, L.ww)
     tm = p.mat("torso")
     body = cfg.body
     hem = _hem(p)
     if body == "robe":
-        pts = _torso_pts(p, sws, wws * 1.02, hem, L.sw * 1.0, shift=-0.04 * L.S)
+        pts = _torso_pts(p, tw, ww * (1.02 if side else 1.0), hem, L.sw * (1.0 if side else 1.2),
+                         shift=-0.04 * S if side else 0.0)
         cv.polygon("torso", pts, tm, highlight=True)
         if cfg.spiky or "tatters" in cfg.extras:
-            _tatter(p, pts[5][0], pts[4][0], hem, tm)
-        _robe_details(p, front=False)
+            _tatter(p, "torso", pts[5][0] - 1, pts[4][0] + 1, hem)
+        _robe_details(p, front=not side)
     elif body == "bones":
-        _bones_torso(p, side=True)
+        _bones_torso(p, side=side)
     elif body == "mech":
-        _mech_torso(p, front=False)
+        _mech_torso(p, front=not side)
     elif body == "suit":
-        pts = _torso_pts(p, sws * 1.1, wws * 1.1, L.hip + 0.03 * L.S, wws * 1.05)
-        cv.polygon("torso", pts, tm, highlight=True)
+        cv.polygon("torso", _torso_pts(p, tw * 1.1, ww * 1.1, L.hip + 0.03 * S, ww * 1.05), tm, highlight=True)
         cy = (L.sh + L.hip) / 2
-        if L.det >= 1:
-            cv.rect("torso", cx + sws * 0.15, cy - 0.03 * L.S, cx + sws * 0.95, cy + 0.05 * L.S, m["primary"])
-            cv.pixel(cx + sws * 0.5, cy, m["magic"].ramp[LIGHT], part="torso")
-        cv.rect("torso", cx - wws * 1.1, L.hip - 0.035 * L.S, cx + wws * 1.1, L.hip + 0.01 * L.S, m["secondary"])
+        if L.det >= 1:  # chest control panel with status lights
+            x0, x1 = (cx + tw * 0.15, cx + tw * 0.95) if side else (cx - tw * 0.45, cx + tw * 0.45)
+            cv.rect("torso", x0, cy - 0.03 * S, x1, cy + 0.05 * S, m["primary"])
+            if side:
+                cv.pixel(cx + tw * 0.5, cy, m["magic"].ramp[LIGHT], part="torso")
+            else:
+                cv.pixel(cx - tw * 0.2, cy, m["magic"].ramp[LIGHT], part="torso")
+                cv.pixel(cx + tw * 0.2, cy, m["accent"].ramp[LIGHT], part="torso")
+        cv.rect("torso", cx - ww * 1.1, L.hip - 0.035 * S, cx + ww * 1.1, L.hip + 0.01 * S, m["secondary"])
     else:
-        pts = _torso_pts(p, sws, wws, hem, wws * (1.12 if body == "tunic" else 1.0))
-        cv.polygon("torso", pts, tm, highlight=True)
+        cv.polygon("torso", _torso_pts(p, tw, ww, hem, ww * (1.12 if body == "tunic" else 1.0)), tm, highlight=True)
         if body == "armor":
-            _armor_details(p, front=False)
+            _armor_details(p, front=not side)
         elif body == "bare":
-            _bare_details(p, front=False)
+            _bare_details(p, front=not side)
         elif body == "tunic":
-            _tunic_details(p, front=False, x0=cx - wws, x1=cx + wws, hem=hem)
+            _tunic_details(p, front=not side, x0=cx - ww, x1=cx + ww, hem=hem)
         if "rags" in cfg.extras:
-            _tatter(p, cx - wws * 1.12, cx + wws * 1.12, hem, tm)
-    _belt(p, cx - wws * 1.05, cx + wws * 1.05)
+            _tatter(p, "torso", cx - ww * 1.12 - 1, cx + ww * 1.12 + 1, hem)
+    _belt(p, cx - ww * 1.05, cx + ww * 1.05)
     if "scarf" in cfg.extras:
+        ny = L.neck + 0.01 * S
         sc = m["accent"]
-        cv.capsule("accessory", (cx - sws * 0.6, L.neck + 0.01 * L.S), (cx + sws * 0.6, L.neck + 0.01 * L.S),
-                   max(0.8, 0.04 * L.S), sc)
-        cv.polygon("accessory", [(cx - sws * 0.5, L.neck - 0.01 * L.S), (cx - sws * 1.6, L.neck + 0.06 * L.S),
-                                 (cx - sws * 1.4, L.neck + 0.12 * L.S), (cx - sws * 0.4, L.neck + 0.05 * L.S)], sc)
-
-
-def _torso_front(p: _P) -> None:
-    cv, L, cfg, m = p.cv, p.L, p.cfg, p.m
-    cx = L.cx
-    tm = p.mat("torso")
-    body = cfg.body
-    hem = _hem(p)
-    if body == "robe":
-        pts = _torso_pts(p, L.sw, L.ww, hem, L.sw * 1.2)
-        cv.polygon("torso", pts, tm, highlight=True)
-        if cfg.spiky or "tatters" in cfg.extras:
-            _tatter(p, cx - L.sw * 1.2, cx + L.sw * 1.2, hem, tm)
-        _robe_details(p, front=True)
-    elif body == "bones":
-        _bones_torso(p, side=False)
-    elif body == "mech":
-        _mech_torso(p, front=True)
-    elif body == "suit":
-        pts = _torso_pts(p, L.sw * 1.1, L.ww * 1.1, L.hip + 0.03 * L.S, L.ww * 1.05)
-        cv.polygon("torso", pts, tm, highlight=True)
-        cy = (L.sh + L.hip) / 2
-        if L.det >= 1:
-            cv.rect("torso", cx - L.sw * 0.45, cy - 0.03 * L.S, cx + L.sw * 0.45, cy + 0.05 * L.S, m["primary"])
-            cv.pixel(cx - L.sw * 0.2, cy, m["magic"].ramp[LIGHT], part="torso")
-            cv.pixel(cx + L.sw * 0.2, cy, m["accent"].ramp[LIGHT], part="torso")
-        cv.rect("torso", cx - L.ww * 1.1, L.hip - 0.035 * L.S, cx + L.ww * 1.1, L.hip + 0.01 * L.S, m["secondary"])
-    else:
-        pts = _torso_pts(p, L.sw, L.ww, hem, L.ww * (1.12 if body == "tunic" else 1.0))
-        cv.polygon("torso", pts, tm, highlight=True)
-        if body == "armor":
-            _armor_details(p, front=True)
-        elif body == "bare":
-            _bare_details(p, front=True)
-        elif body == "tunic":
-            _tunic_details(p, front=True, x0=cx - L.ww, x1=cx + L.ww, hem=hem)
-        if "rags" in cfg.extras:
-            _tatter(p, cx - L.ww * 1.12, cx + L.ww * 1.12, hem, tm)
-    _belt(p, cx - L.ww * 1.05, cx + L.ww * 1.05)
-    if "scarf" in cfg.extras:
-        cv.capsule("accessory", (cx - L.sw * 0.7, L.neck + 0.01 * L.S), (cx + L.sw * 0.7, L.neck + 0.01 * L.S),
-                   max(0.8, 0.04 * L.S), m["accent"])
+        if side:  # wrapped round the neck, the ends flying back
+            cv.capsule("accessory", (cx - tw * 0.6, ny), (cx + tw * 0.6, ny), max(0.8, 0.04 * S), sc)
+            cv.polygon("accessory", [(cx - tw * 0.5, L.neck - 0.01 * S), (cx - tw * 1.6, L.neck + 0.06 * S),
+                                     (cx - tw * 1.4, L.neck + 0.12 * S), (cx - tw * 0.4, L.neck + 0.05 * S)], sc)
+        else:
+            cv.capsule("accessory", (cx - tw * 0.7, ny), (cx + tw * 0.7, ny), max(0.8, 0.04 * S), sc)
 
 
 def _mech_torso(p: _P, *, front: bool) -> None:
@@ -764,21 +776,21 @@ def _mech_torso(p: _P, *, front: bool) -> None:
         cv.ellipse("torso", core, (cr, cr), m["magic"], highlight=True)
 
 
-def _tatter(p: _P, x0: float, x1: float, hem: float, mat: Material) -> None:
-    """Cut a zig-zag into a hem: torn robes, rags."""
+def _tatter(p: _P, part: str, x0: float, x1: float, hem: float, *, step: float = 0.07,
+            depth: float = 0.04) -> None:
+    """Cut a zig-zag into the hem of ``part`` between ``x0`` and ``x1``: torn robes, rags, capes."""
     cv, L = p.cv, p.L
-    step = max(2.0, 0.07 * L.S)
-    depth = max(1.0, 0.04 * L.S)
+    step = max(2.0, step * L.S)
+    depth = max(1.0, depth * L.S)
     pts = []
-    x = x0 - 1
-    i = 0
-    while x < x1 + 1:
-        pts.append((x, hem - (depth if i % 2 else 0.0) - 0.01))
+    x, i = x0, 0
+    while x < x1:
+        pts.append((x, hem - (depth if i % 2 else 0.0)))
         x += step / 2
         i += 1
-    pts += [(x1 + 2, hem + 2), (x0 - 2, hem + 2)]
-    cut = cv.polygon_mask(pts) & (cv.part == cv.part_id("torso"))
-    # keep legs visible under the cut: simply clear those pixels of the torso
+    pts += [(x1 + 1, hem + 3), (x0 - 1, hem + 3)]
+    # clear those pixels of the part (what lies behind, e.g. the legs, shows through)
+    cut = cv.polygon_mask(pts) & p.on(part)
     cv.alpha[cut] = 0
     cv.part[cut] = -1
     cv.mat[cut] = -1
@@ -825,7 +837,7 @@ def _armor_details(p: _P, *, front: bool) -> None:
         cv.polygon("torso", pts, tab, highlight=True)
         if "trim" in cfg.extras and L.det >= 1:
             edge = cv.polygon_mask(pts)
-            ring = edge & ~_erode(edge)
+            ring = edge & ~erode4(edge)
             cv.detail(ring, m["trim"].base)
         if L.det >= 1 and cfg.emblem == "cross" and front:
             cy = L.sh + (L.hip - L.sh) * 0.45
@@ -836,7 +848,7 @@ def _armor_details(p: _P, *, front: bool) -> None:
         # lamellar bands (samurai)
         if L.det >= 1:
             step = max(2, round(0.05 * L.S))
-            tor = cv.part == cv.part_id("torso")
+            tor = p.on("torso")
             for y in np.arange(L.sh + step, hem, step):
                 cv.detail(cv.line_mask((cx - L.sw * 1.5, y), (cx + L.sw * 1.5, y)) & tor,
                           p.mat("torso").ramp[SHADOW])
@@ -867,7 +879,7 @@ def _bare_details(p: _P, *, front: bool) -> None:
         cv.capsule("torso", a, b, sr, m["leather"])
     if "fur" in cfg.extras:
         # fur mantle over the shoulders
-        fm = m["fur"] if "fur" in m else m["secondary"]
+        fm = m.first("fur", "secondary")
         sws = L.sw * (1.05 if front else 0.85)
         cv.ellipse("torso", (cx, L.neck + 0.02 * L.S), (sws * 1.05, 0.07 * L.S + 0.5), fm, highlight=False)
 
@@ -886,8 +898,7 @@ def _tunic_details(p: _P, *, front: bool, x0: float, x1: float, hem: float) -> N
     if "apron" in cfg.extras:
         aw = (x1 - x0) * (0.32 if front else 0.25)
         ax = cx if front else cx + (x1 - cx) * 0.45
-        cv.rect("torso", ax - aw, L.sh + (L.hip - L.sh) * 0.45, ax + aw, hem + 0.02 * L.S, m["apron"]
-                if "apron" in m else m["metal"], highlight=False)
+        cv.rect("torso", ax - aw, L.sh + (L.hip - L.sh) * 0.45, ax + aw, hem + 0.02 * L.S, m.first("apron", "metal"), highlight=False)
     if "vest" in cfg.extras:
         vm = m["leather"]
         if front:
@@ -909,18 +920,18 @@ def _robe_details(p: _P, *, front: bool) -> None:
         x0, x1 = (cx, cx) if front else (cx + L.sw * 0.3, cx + L.sw * 0.4)
         y0 = L.neck + 0.03 * L.S
         if tw < 0.9:
-            stripe = cv.line_mask((x0 - 0.5, y0), (x1 - 0.5, hem - 0.5)) & (cv.part == cv.part_id("torso"))
+            stripe = cv.line_mask((x0 - 0.5, y0), (x1 - 0.5, hem - 0.5)) & p.on("torso")
             cv.detail(stripe, tm.base)
         else:
             cv.polygon("torso", [(x0 - tw, y0), (x0 + tw, y0), (x1 + tw, hem), (x1 - tw, hem)], tm, shading="flat")
         hem_band = cv.polygon_mask([(cx - L.S, hem - max(1.0, 0.03 * L.S)), (cx + L.S, hem - max(1.0, 0.03 * L.S)),
-                                    (cx + L.S, hem), (cx - L.S, hem)]) & (cv.part == cv.part_id("torso"))
+                                    (cx + L.S, hem), (cx - L.S, hem)]) & p.on("torso")
         cv.detail(hem_band, tm.base)
     if "symbol" in cfg.extras and L.det >= 1:
         cy = L.sh + (L.hip - L.sh) * 0.35
         sx = cx if front else cx + L.sw * 0.35
         s = max(1.0, 0.045 * L.S)
-        col = m["emblem"].base if "emblem" in m else m["gold"].base
+        col = m.first("emblem", "gold").base
         cv.detail(cv.line_mask((sx, cy - s), (sx, cy + s * 1.2)) | cv.line_mask((sx - s * 0.8, cy - s * 0.2),
                                                                                    (sx + s * 0.8, cy - s * 0.2)), col)
 
@@ -953,7 +964,7 @@ def _bones_torso(p: _P, *, side: bool) -> None:
         pts = [(cx - L.ww * 1.05, L.hip - 0.03 * L.S), (cx + L.ww * 1.05, L.hip - 0.03 * L.S),
                (cx + L.ww * 1.0, L.hip + 0.14 * L.S), (cx - L.ww * 1.0, L.hip + 0.14 * L.S)]
         cv.polygon("torso", pts, rm)
-        _tatter(p, cx - L.ww * 1.1, cx + L.ww * 1.1, L.hip + 0.14 * L.S, rm)
+        _tatter(p, "torso", cx - L.ww * 1.1 - 1, cx + L.ww * 1.1 + 1, L.hip + 0.14 * L.S)
     if "armor" in cfg.extras:
         cv.polygon("torso", _torso_pts(p, hw * 0.95, L.ww * 0.85, L.sh + (L.hip - L.sh) * 0.6, L.ww * 0.8),
                    m["metal"], highlight=True)
@@ -964,7 +975,7 @@ def _back_items(p: _P) -> None:
     cv, L, cfg, m = p.cv, p.L, p.cfg, p.m
     cx = L.cx
     if "cape" in cfg.extras:
-        cm = m["cape"] if "cape" in m else m["accent"]
+        cm = m.first("cape", "accent")
         hem = L.yg - max(1.0, 0.06 * L.S)
         if p.side:
             sws = L.sw * 0.8
@@ -976,7 +987,7 @@ def _back_items(p: _P) -> None:
                    (cx - L.sw * 1.35, hem)]
         cv.polygon("accessory", pts, _dim(cm) if not p.side else cm, highlight=True)
         if cfg.spiky:
-            _tatter_part(p, "accessory", cx - L.sw * 2.5, cx + L.sw * 2.5, hem)
+            _tatter(p, "accessory", cx - L.sw * 2.5, cx + L.sw * 2.5, hem, step=0.08, depth=0.05)
     if "quiver" in cfg.extras and p.side:
         qa = (cx - L.sw * 0.55, L.hip - 0.02 * L.S)
         qb = (cx - L.sw * 0.95, L.neck - 0.06 * L.S)
@@ -987,7 +998,7 @@ def _back_items(p: _P) -> None:
                 cv.capsule("accessory", qb, tip, max(0.5, qr * 0.45), m["accent"])
         cv.capsule("accessory", qa, qb, qr, m["leather"])
     if cfg.body == "suit" or "backpack" in cfg.extras:
-        bm = m["suit"] if "suit" in m else m["secondary"]
+        bm = m.first("suit", "secondary")
         if p.side:
             sws = L.sw * 0.8
             cv.rect("accessory", cx - sws * 1.7, L.neck + 0.01 * L.S, cx - sws * 0.5, L.hip - 0.02 * L.S,
@@ -998,32 +1009,6 @@ def _back_items(p: _P) -> None:
     if "long" == cfg.hair and cfg.head in ("hair",) and not p.side:
         # long hair falling behind the shoulders
         cv.rect("head", L.hx - L.hrx * 1.02, L.hy, L.hx + L.hrx * 1.02, L.neck + 0.12 * L.S, _dim(m["hair"]))
-
-
-def _tatter_part(p: _P, part: str, x0: float, x1: float, hem: float) -> None:
-    cv, L = p.cv, p.L
-    step = max(2.0, 0.08 * L.S)
-    depth = max(1.0, 0.05 * L.S)
-    pts = []
-    x, i = x0, 0
-    while x < x1:
-        pts.append((x, hem - (depth if i % 2 else 0.0)))
-        x += step / 2
-        i += 1
-    pts += [(x1, hem + 3), (x0, hem + 3)]
-    cut = cv.polygon_mask(pts) & (cv.part == cv.part_id(part))
-    cv.alpha[cut] = 0
-    cv.part[cut] = -1
-    cv.mat[cut] = -1
-
-
-def _erode(mask: np.ndarray) -> np.ndarray:
-    e = mask.copy()
-    e[1:, :] &= mask[:-1, :]
-    e[:-1, :] &= mask[1:, :]
-    e[:, 1:] &= mask[:, :-1]
-    e[:, :-1] &= mask[:, 1:]
-    return e
 
 
 # ---- head
@@ -1072,7 +1057,7 @@ def _head(p: _P) -> None:
                 if L.det >= 2:
                     cv.pixel(hx + s * rx * 0.45, ty - 1, tc, part=part)
     if "beard" in cfg.extras:
-        bm = m["beard"] if "beard" in m else m["hair"]
+        bm = m.first("beard", "hair")
         long_ = cfg.look.get("beard", "short") == "long"
         if side:
             c = (hx + rx * 0.28, hy + ry * (0.72 if long_ else 0.55))
@@ -1191,9 +1176,6 @@ def _hair_back(p: _P) -> None:
         if style == "bun":
             mask |= cv.ellipse_mask((hx - rx * 0.95, hy - ry * 0.4), (max(1.0, rx * 0.38),) * 2)
         cv.mask(part, mask, hm, highlight=True)
-        if cfg.head == "hair" and L.det >= 1 and style not in ("mohawk",):
-            # sideburn in front of the ear
-            pass
     else:
         cap = cv.ellipse_mask((hx, hy - ry * 0.14), (rx * 1.04, ry * 0.96))
         face = cv.ellipse_mask((hx, hy + ry * 0.42), (rx * 0.92, ry * 0.82))
@@ -1241,12 +1223,12 @@ def _headgear(p: _P) -> None:
                 x0, x1 = hx - rx * 0.85, hx + rx * 0.85
             slit = cv.polygon_mask([(x0, sy - 0.5), (x1, sy - 0.5), (x1, sy + 0.5 + (L.det > 1)), (x0, sy + 0.5 +
                                                                                                   (L.det > 1))])
-            slit &= cv.part == cv.part_id(part)
+            slit &= p.on(part)
             cv.detail(slit, m["dark"].base)
             if L.det >= 1:
                 if side:
                     cv.detail(cv.line_mask((hx + rx * 0.35, sy + 2), (hx + rx * 0.35, hy + ry * 0.85))
-                              & (cv.part == cv.part_id(part)), hm.ramp[SHADOW])
+                              & p.on(part), hm.ramp[SHADOW])
                 else:
                     cv.detail(cv.line_mask((hx, sy + 2), (hx, hy + ry * 0.9)), hm.ramp[SHADOW])
                 if cfg.glow:
@@ -1267,24 +1249,11 @@ def _headgear(p: _P) -> None:
             band_y = hy - ry * 0.25
             band = cv.polygon_mask([(hx - rx * 1.2, band_y), (hx + rx * 1.2, band_y),
                                     (hx + rx * 1.2, band_y + max(1.0, ry * 0.18)),
-                                    (hx - rx * 1.2, band_y + max(1.0, ry * 0.18))]) & (cv.part == cv.part_id(part))
+                                    (hx - rx * 1.2, band_y + max(1.0, ry * 0.18))]) & p.on(part)
             band &= ~face
             cv.detail(band, m["trim"].base if kind == "helm_open" else hm.ramp[SHADOW])
             if kind == "horned_helm":
-                hc = m["horn"] if "horn" in m else Material.from_base((236, 226, 196))
-                hr = max(0.7, rx * 0.22)
-                if side:
-                    cv.capsule(part, (hx - rx * 0.55, hy - ry * 0.45), (hx - rx * 1.15, hy - ry * 1.25), hr, hc,
-                               r1=max(0.5, hr * 0.45))
-                    cv.capsule(part, (hx + rx * 0.3, hy - ry * 0.6), (hx + rx * 0.75, hy - ry * 1.3), hr * 0.9, hc,
-                               r1=max(0.5, hr * 0.45))
-                else:
-                    for s in (-1, 1):
-                        base = (hx + s * rx * 0.8, hy - ry * 0.45)
-                        mid = (hx + s * rx * 1.35, hy - ry * 0.7)
-                        tip = (hx + s * rx * 1.45, hy - ry * 1.3)
-                        cv.capsule(part, base, mid, hr, hc)
-                        cv.capsule(part, mid, tip, hr * 0.8, hc, r1=max(0.5, hr * 0.4))
+                _horns(p)
         if "plume" in cfg.extras:
             pm = m["accent"]
             pr = max(0.9, rx * 0.32)
@@ -1301,7 +1270,7 @@ def _headgear(p: _P) -> None:
         return
 
     if kind == "hood":
-        hm = m["hood"] if "hood" in m else m["primary"]
+        hm = m.first("hood", "primary")
         dark_face = cfg.glow
         if side:
             outer = cv.ellipse_mask((hx - rx * 0.12, hy - ry * 0.04), (rx * 1.16, ry * 1.12))
@@ -1324,7 +1293,7 @@ def _headgear(p: _P) -> None:
             _eyes(p, glow=True, y_off=0.25, spacing=0.32)
         else:
             # a shadow under the hood's brim
-            brim = opening & ~_shift(opening, 0, 1)
+            brim = opening & ~shifted(opening, 0, 1)
             cv.detail(brim, m["skin"].ramp[SHADOW])
         if "scarf" in cfg.extras or "mask_scarf" in cfg.extras:
             sm = m["accent"]
@@ -1359,7 +1328,7 @@ def _headgear(p: _P) -> None:
         return
 
     if kind == "wizard_hat":
-        hm = m["hat"] if "hat" in m else m["primary"]
+        hm = m.first("hat", "primary")
         brim_y = hy - ry * 0.5
         brw = rx * 1.55
         tilt = -rx * 0.8 if side else 0.0
@@ -1380,7 +1349,7 @@ def _headgear(p: _P) -> None:
         return
 
     if kind == "kabuto":
-        hm = m["helmet"] if "helmet" in m else m["secondary"]
+        hm = m.first("helmet", "secondary")
         dome = cv.ellipse_mask((hx - (rx * 0.05 if side else 0), hy - ry * 0.15), (rx * 1.08, ry * 0.92))
         face = cv.ellipse_mask((hx + (rx * 0.45 if side else 0), hy + ry * 0.45), (rx * (0.82 if side else 0.78),
                                                                                    ry * 0.78))
@@ -1415,7 +1384,7 @@ def _headgear(p: _P) -> None:
         return
 
     if kind == "tricorn":
-        hm = m["hat"] if "hat" in m else m["dark"]
+        hm = m.first("hat", "dark")
         top = hy - ry * 0.45
         if side:
             cv.polygon(part, [(hx - rx * 0.75, top), (hx - rx * 0.6, top - ry * 0.75), (hx + rx * 0.55, top - ry * 0.75),
@@ -1427,7 +1396,7 @@ def _headgear(p: _P) -> None:
             cv.ellipse(part, (hx, top - ry * 0.2), (rx * 0.8, ry * 0.6), hm, highlight=True)
             cv.polygon(part, [(hx - rx * 1.5, top - ry * 0.65), (hx, top + ry * 0.2), (hx + rx * 1.5, top - ry * 0.65),
                               (hx + rx * 0.8, top + ry * 0.2), (hx - rx * 0.8, top + ry * 0.2)], hm, highlight=True)
-        trim = cv.part == cv.part_id(part)
+        trim = p.on(part)
         if L.det >= 1:
             edge = cv.line_mask((hx - rx * 1.45, top - ry * (0.55 if side else 0.65)), (hx - rx * 0.5 if side else hx,
                                                                                       top + ry * 0.15))
@@ -1455,11 +1424,11 @@ def _headwear_extra(p: _P) -> None:
     hx, hy, rx, ry = L.hx, L.hy, L.hrx, L.hry
     part = "head"
     if "hat" in cfg.extras and cfg.head in ("hair",):
-        hm = m["hat"] if "hat" in m else m["wood"]
+        hm = m.first("hat", "wood")
         cv.ellipse(part, (hx, hy - ry * 0.45), (rx * 1.45, max(1.0, ry * 0.2)), hm)
         cv.ellipse(part, (hx - (rx * 0.05 if p.side else 0), hy - ry * 0.7), (rx * 0.85, ry * 0.45), hm, highlight=True)
         band = cv.polygon_mask([(hx - rx, hy - ry * 0.62), (hx + rx, hy - ry * 0.62), (hx + rx, hy - ry * 0.45),
-                                (hx - rx, hy - ry * 0.45)]) & (cv.part == cv.part_id(part))
+                                (hx - rx, hy - ry * 0.45)]) & p.on(part)
         cv.detail(band, m["accent"].base)
     if "helmet" in cfg.extras and cfg.head in ("skull", "hair"):
         hm = m["metal"]
@@ -1468,11 +1437,27 @@ def _headwear_extra(p: _P) -> None:
                                (hx - rx * 2, hy + ry * 2)])
         cv.mask(part, dome & ~cut, hm, highlight=True)
         if "horns" in cfg.extras:
-            hc = Material.from_base((226, 214, 186))
-            hr = max(0.6, rx * 0.2)
-            for s in ((-1, 1) if not p.side else (-1,)):
-                cv.capsule(part, (hx + s * rx * 0.8, hy - ry * 0.5), (hx + s * rx * 1.3, hy - ry * 1.2), hr, hc,
-                           r1=max(0.5, hr * 0.4))
+            _horns(p, 0.85)
+
+
+def _horns(p: _P, k: float = 1.0) -> None:
+    """A pair of horns on a helmet, curving out and up (``k`` scales them)."""
+    cv, L = p.cv, p.L
+    hx, hy, rx, ry = L.hx, L.hy, L.hrx * k, L.hry * k
+    hc = p.m["horn"]
+    hr = max(0.7, rx * 0.22)
+    if p.side:
+        cv.capsule("head", (hx - rx * 0.55, hy - ry * 0.45), (hx - rx * 1.15, hy - ry * 1.25), hr, hc,
+                   r1=max(0.5, hr * 0.45))
+        cv.capsule("head", (hx + rx * 0.3, hy - ry * 0.6), (hx + rx * 0.75, hy - ry * 1.3), hr * 0.9, hc,
+                   r1=max(0.5, hr * 0.45))
+        return
+    for s in (-1, 1):
+        base = (hx + s * rx * 0.8, hy - ry * 0.45)
+        mid = (hx + s * rx * 1.35, hy - ry * 0.7)
+        tip = (hx + s * rx * 1.45, hy - ry * 1.3)
+        cv.capsule("head", base, mid, hr, hc)
+        cv.capsule("head", mid, tip, hr * 0.8, hc, r1=max(0.5, hr * 0.4))
 
 
 def _skull(p: _P) -> None:
@@ -1506,7 +1491,7 @@ def _skull(p: _P) -> None:
         if L.det >= 2:
             xs = np.arange(hx - (rx * 0.3 if not side else -rx * 0.2), hx + rx * (0.45 if not side else 0.9), 2.0)
             for x in xs:
-                cv.detail(cv.line_mask((x, ty - 1), (x, ty + 1)) & (cv.part == cv.part_id(part)), bone.ramp[SHADOW])
+                cv.detail(cv.line_mask((x, ty - 1), (x, ty + 1)) & p.on(part), bone.ramp[SHADOW])
 
 
 def _nose(p: _P) -> None:
@@ -1590,10 +1575,3 @@ def _space_head(p: _P) -> None:
         cv.capsule(part, (ax, hy - ry * 0.8), (ax - rx * 0.1, hy - ry * 1.35), max(0.5, 0.015 * L.S), m["metal"])
         cv.pixel(ax - rx * 0.1, hy - ry * 1.35, m["accent"].ramp[LIGHT], part=part)
 
-
-def _shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
-    out = np.zeros_like(mask)
-    h, w = mask.shape
-    out[max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)] = mask[max(0, -dy):h - max(0, dy),
-                                                                      max(0, -dx):w - max(0, dx)]
-    return out

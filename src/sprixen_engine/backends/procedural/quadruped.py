@@ -12,11 +12,15 @@ animal is mostly data:
 - kinds: ``ears`` (pointed, floppy, round, side, small), ``tail`` (bushy, thin_up, tuft,
   hair, nub, short_up, curl, curly), ``mane`` (none, lion, horse), ``horns`` (none,
   antlers), ``feet`` (paw, hoof), ``tusks``/``bristles`` booleans;
-- ``extras``: accessories/markings a variant may pick (collar, spots, stripes, socks,
-  blaze, saddle, tail_tip, mask, chest_patch, patch, no_antlers ...); ``variant_extras``
-  how many (default 1);
-- ``colors``: slots primary, secondary, belly, dark, horn, accent, eye;
-  ``variant_colors`` natural alternative coats for variants 1, 2.
+- ``extras``: markings/accessories each seed may pick (collar, spots, stripes, socks,
+  blaze, saddle, tail_tip, mask, chest_patch, patch, no_antlers ...), ``max_extras`` at
+  most (default 2), one of each ``exclusive`` group; ``sock_slot`` the colour of socks;
+- ``options``: per-seed alternatives for any key (e.g. ``ears``, ``tail``, ``mane``);
+- ``colors``: slots primary, secondary, belly, dark, horn, accent, eye, marking;
+  ``alt_colors`` natural alternative coats.
+
+Each seed jitters the proportions (±10 %), the neck angle and picks options, extras and a
+coat (see :func:`~.anatomy.vary` and :func:`~.anatomy.look_colors`).
 
 ``view="top_down"`` draws the animal from above (head to the right).
 """
@@ -38,15 +42,16 @@ from .anatomy import (
     Fit,
     Material,
     PartCanvas,
+    centres,
     darker,
-    ellipse_px,
+    disc,
     eye,
     finish,
-    jitter,
     look_colors,
     make_materials,
-    pick,
+    part_mask,
     styles_has,
+    vary,
     zigzag,
 )
 
@@ -76,7 +81,6 @@ DEFAULTS: dict = {
     "bristles": False,
     "feet": "paw",
     "extras": [],
-    "variant_extras": 1,
 }
 
 DEFAULT_COLORS = {
@@ -107,19 +111,9 @@ _NUM = (
 
 def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
     p = dict(DEFAULTS)
-    p.update({k: v for k, v in look.items() if k not in ("colors", "variant_colors")})
-    if spec.variant > 0:
-        for k in _NUM:
-            p[k] = jitter(rng, float(p[k]), 0.12)
-        p["neck_angle"] = float(p["neck_angle"]) + rng.uniform(-8, 8)
-    else:
-        rng.uniform(size=len(_NUM) + 1)  # keep the stream aligned between variants
-    extras = list(p.get("extras", []))
-    n = int(p.get("variant_extras", 1))
-    p["chosen"] = set(pick(rng, extras, n if spec.variant > 0 else 0))
-    if spec.variant == 2 and extras and len(extras) > n:
-        # make variant 2 differ from variant 1 in its accessories too
-        p["chosen"] = set(pick(rng, extras, n + 1))
+    p.update({k: v for k, v in look.items() if k not in ("colors", "alt_colors")})
+    vary(p, rng, _NUM)
+    p["neck_angle"] = float(p["neck_angle"]) + rng.uniform(-8, 8)
     if styles_has(spec, "cute"):
         p["head_r"] *= 1.4
         p["snout_len"] *= 0.6
@@ -150,7 +144,7 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
     mid = ((hip[0] + chest[0]) / 2, yc - r_mid * (1 - p["waist"]) * 0.8)
     chest = (chest[0], chest[1] + r_mid * (p["chest"] - 1.0) * 0.6)
     socks = "socks" in chosen
-    leg_mat_near = dark if socks else prim
+    leg_mat_near = m[p.get("sock_slot", "dark")] if socks else prim
     hoof = p["feet"] == "hoof"
 
     # ---------------------------------------------------------------- legs
@@ -210,9 +204,10 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
         if lw * p.get("_s", 99.0) >= 1.3:
             f.ellipse(name, (x + lw * 0.45, -lw * 0.7), (lw * 1.3, lw * 0.7), mat, behind=behind, min_px=0.5)
 
-    # far legs first (behind everything), darker, offset
-    leg_back("leg_back_right", xb + off, far, darker(leg_mat_near), True)
-    leg_front("leg_front_right", xf - off, far, darker(leg_mat_near), True)
+    # far legs first (behind everything), darker, offset inward (outward when the legs crowd)
+    out = -0.8 if p.get("_crowded") else 1.0
+    leg_back("leg_back_right", xb + off * out, far, darker(leg_mat_near), True)
+    leg_front("leg_front_right", xf - off * out, far, darker(leg_mat_near), True)
 
     # ---------------------------------------------------------------- tail (behind the body)
     t0 = (hip[0] - r_mid * 0.75, yc - r_mid * 0.45)
@@ -246,6 +241,15 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
     leg_front("leg_front_left", xf, prim, leg_mat_near, False)
     if hoof:
         f.custom(lambda cv, fit: _hooves(cv, fit, lw, dark))
+    if "chest_patch" in chosen:  # a pale bib on the throat and chest (wolves, foxes, moon bears)
+        bib = (chest[0] + r_mid * p["chest"] * 0.75, chest[1] + r_mid * 0.1)
+        f.custom(
+            lambda cv, fit: cv.detail(
+                disc(cv, fit.p(bib), max(r_mid * 0.4 * fit.s, 1.0), max(r_mid * 0.75 * fit.s, 1.5), angle=-25)
+                & part_mask(cv, "body"),
+                m["secondary"].ramp[BASE],
+            )
+        )
 
     # ---------------------------------------------------------------- head
     if p["mane"] == "lion":
@@ -339,10 +343,8 @@ def _hooves(cv: PartCanvas, fit: Fit, lw: float, dark: Material) -> None:
     y0 = max(0, int(np.floor(ground)) - k)
     ramp = np.array(dark.ramp, np.uint8)
     for name in ("leg_front_left", "leg_front_right", "leg_back_left", "leg_back_right"):
-        if name not in cv.part_names:
-            continue
-        sel = np.zeros((cv.h, cv.w), bool)
-        sel[y0:] = cv.part[y0:] == cv.part_names.index(name)
+        sel = part_mask(cv, name)
+        sel[:y0] = False
         tone = SHADOW if name.endswith("right") else BASE
         cv.rgb[sel] = ramp[tone]
         cv.mat[sel] = cv.material_id(dark)
@@ -380,17 +382,14 @@ def _bristles(f: Figure, p: dict, m: dict, hip, chest, r, small: bool) -> None:
 
 
 def _markings(cv: PartCanvas, fit: Fit, p: dict, m: dict, chosen: set, hip, chest, r, yc) -> None:
-    body = cv.part == cv.part_names.index("body") if "body" in cv.part_names else None
-    if body is None:
-        return
+    body = part_mask(cv, "body")
     s = fit.s
     if "stripes" in chosen:
         ramp = m["dark"].ramp
         x0, _ = fit.p((hip[0] - r * 0.4, 0))
         x1, _ = fit.p((chest[0] + r * 0.2, 0))
         step = max(2.0, (x1 - x0) / 5)
-        xs = np.arange(cv.w)[None, :] + 0.5
-        ys = np.arange(cv.h)[:, None] + 0.5
+        xs, ys = centres(cv)
         _, ytop = fit.p((0, yc - r))
         band = ((xs - x0 + (ys - ytop) * 0.35) % step) < max(1.0, step * 0.33)
         band &= (xs > x0) & (xs < x1) & (ys < ytop + r * s * 1.5)
@@ -404,7 +403,7 @@ def _markings(cv: PartCanvas, fit: Fit, p: dict, m: dict, chosen: set, hip, ches
             cx = hip[0] + (chest[0] - hip[0]) * t
             cy = yc + rng.uniform(-0.6, 0.2) * r
             rr = r * (0.5 if "patch" in chosen else 0.22)
-            mm = ellipse_px(cv, fit.p((cx, cy)), (max(rr * s, 1.0), max(rr * s * 0.8, 1.0)))
+            mm = disc(cv, fit.p((cx, cy)), max(rr * s, 1.0), max(rr * s * 0.8, 1.0))
             cv.detail(body & mm, ramp[BASE])
     if "saddle" in chosen:
         acc = m["accent"].ramp
@@ -468,7 +467,8 @@ def _head(f: Figure, p: dict, m: dict, head, hr, chosen, colors, spec, small) ->
     f.ellipse("head", (hx, hy), (hr, hr * 0.88), prim)
     s0 = (hx + hr * 0.35, hy + hr * 0.12)
     s1 = (s0[0] + math.cos(sa) * sl, s0[1] + math.sin(sa) * sl)
-    muzzle = sec if (p.get("muzzle", False) or "blaze" in chosen) else prim
+    blaze = m.get("marking", sec)
+    muzzle = sec if p.get("muzzle", False) else blaze if "blaze" in chosen else prim
     f.capsule("head", s0, s1, sr, muzzle, r1=sr * 0.85)
     if "blaze" in chosen:
         f.capsule(
@@ -476,7 +476,7 @@ def _head(f: Figure, p: dict, m: dict, head, hr, chosen, colors, spec, small) ->
             (hx + hr * 0.2, hy - hr * 0.5),
             (s0[0] + (s1[0] - s0[0]) * 0.5, s0[1] - sr * 0.4),
             hr * 0.12,
-            sec,
+            blaze,
             shading="flat",
         )
     # nose at the snout tip
@@ -565,10 +565,10 @@ def _nose(cv: PartCanvas, fit: Fit, c, sr, dark: Material, p) -> None:
     if r < 2.2:
         cv.pixel(x - 0.5, y, dark.ramp[SHADOW])
     else:
-        mm = ellipse_px(cv, (x - r * 0.2, y), (r * 0.45, r * 0.35))
+        mm = disc(cv, (x - r * 0.2, y), r * 0.45, r * 0.35)
         cv.detail(mm, dark.ramp[SHADOW], part="head", only_on=False)
     if p.get("tusks") and r >= 2.2:
-        mm = ellipse_px(cv, (x, y + r * 0.3), (r * 0.3, r * 0.55))
+        mm = disc(cv, (x, y + r * 0.3), r * 0.3, r * 0.55)
         cv.detail(mm, dark.ramp[SHADOW], part="head", only_on=False)
 
 
@@ -614,21 +614,16 @@ def _collar(cv: PartCanvas, fit: Fit, p, m, head, hr) -> None:
     acc = m["accent"].ramp
     hx, hy = head
     c = fit.p((hx - hr * 0.95, hy + hr * 0.75))
-    mm = ellipse_px(cv, c, (max(hr * 0.22 * fit.s, 0.8), max(hr * 0.9 * fit.s, 1.5)), angle=-25)
-    sel = (
-        mm
-        & (cv.alpha > 0)
-        & ((cv.part == cv.part_names.index("body")) | (cv.part == cv.part_names.index("head")))
-    )
-    cv.detail(sel, acc[BASE])
+    mm = disc(cv, c, max(hr * 0.22 * fit.s, 0.8), max(hr * 0.9 * fit.s, 1.5), angle=-25)
+    cv.detail(mm & (part_mask(cv, "body") | part_mask(cv, "head")), acc[BASE])
     gx, gy = fit.p((hx - hr * 0.9, hy + hr * 1.35))
     cv.pixel(gx, gy, (240, 200, 60))
 
 
 def _face_mask(cv: PartCanvas, fit: Fit, head, hr, m) -> None:
     hx, hy = head
-    mm = ellipse_px(cv, fit.p((hx + hr * 0.35, hy - hr * 0.15)), (hr * 0.5 * fit.s, hr * 0.28 * fit.s))
-    cv.detail(mm & (cv.part == cv.part_names.index("head")), m["dark"].ramp[BASE])
+    mm = disc(cv, fit.p((hx + hr * 0.35, hy - hr * 0.15)), hr * 0.5 * fit.s, hr * 0.28 * fit.s)
+    cv.detail(mm & part_mask(cv, "head"), m["dark"].ramp[BASE])
 
 
 # ---------------------------------------------------------------------------- top-down view
@@ -658,7 +653,7 @@ def _build_top(p: dict, m: dict, spec: SpriteSpec, colors: dict, small: bool) ->
     L, r = p["tail_len"], p["tail_r"]
     kind = p["tail"]
     if kind in ("nub", "short_up"):
-        f.ellipse("tail", (t0[0] - r * 0.5, 0), (r * 1.3, r * 1.1), sec if kind == "short_up" else prim)
+        f.ellipse("tail", (t0[0] - r * 1.2, 0), (r * 1.4, r * 1.2), sec if kind == "short_up" else prim)
     else:
         tm = sec if kind == "hair" else prim
         rr = r if kind in ("bushy", "fox", "hair") else max(r, 0.035)
@@ -744,6 +739,17 @@ def _build_top(p: dict, m: dict, spec: SpriteSpec, colors: dict, small: bool) ->
     return f
 
 
+def _hidden(cv: PartCanvas) -> bool:
+    """Whether a leg no longer reaches the ground or the tail shows less than 2 pixels."""
+    ground = int(np.nonzero((cv.alpha > 0).any(1))[0].max())
+    tol = max(1, round(0.06 * cv.h))
+    for name in ("leg_front_right", "leg_back_right", "leg_front_left", "leg_back_left", "tail"):
+        rows = np.nonzero(part_mask(cv, name).any(1))[0]
+        if rows.size == 0 or part_mask(cv, name).sum() < 2 or (name != "tail" and ground - rows.max() > tol):
+            return True
+    return False
+
+
 # ---------------------------------------------------------------------------- entry point
 def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> RenderedSprite:
     """Draw one quadruped for ``spec`` from its catalogue ``look`` table."""
@@ -778,6 +784,13 @@ def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> Rendere
         f = _build_side(p, m, spec, colors, small)
     fit = f.fit(h, w, anchor="ground")
     f.draw(cv, fit)
+    if _hidden(cv):  # small or stocky animals: the far legs / the tail disappeared behind the body
+        p["_crowded"] = True
+        p["tail_r"] *= 1.5
+        f = _build_side(p, m, spec, colors, small)
+        fit = f.fit(h, w, anchor="ground")
+        cv = PartCanvas(h, w)
+        f.draw(cv, fit)
     piv = dict(f.pivots)
     feet = [piv[k] for k in piv if k.startswith("foot_")]
     piv["ground"] = (float(np.mean([q[0] for q in feet])), f.bbox()[3])

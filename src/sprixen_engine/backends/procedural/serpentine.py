@@ -12,9 +12,10 @@ opaque pixels) so the animation engine can run a travelling wave along it; also 
 ``look`` keys: ``pose`` (s_curve, raised, arch, humps), ``lift`` (head height), ``waves``,
 ``amp`` (wave height), ``radius``, ``tail_taper``, ``head_r``, ``head_len``, ``pattern``
 (none, bands, diamonds, stripe, rings, spots), ``pattern_period``, ``hood``, ``fins``,
-``tongue``, ``face`` (eyes, none, mouth), ``extras`` (patterns/accessories a variant may
-pick); colours ``primary``, ``secondary`` (belly), ``pattern``, ``fin``, ``accent`` (tongue),
-``eye``; ``variant_colors``.
+``tongue``, ``face`` (eyes, none, mouth), ``extras`` (patterns/accessories each seed may
+pick), ``options`` (per-seed alternatives, e.g. ``pattern``, ``waves``); colours ``primary``,
+``secondary`` (belly), ``pattern``, ``fin``, ``accent`` (tongue), ``eye``; ``alt_colors``.
+Each seed also jitters thickness, head size, wave height, lift and the wave phase.
 
 ``view="top_down"`` draws the serpent from above, winding in the ground plane.
 """
@@ -36,17 +37,17 @@ from .anatomy import (
     Material,
     PartCanvas,
     TubeInfo,
-    ellipse_px,
+    disc,
     eye,
     finish,
-    jitter,
     look_colors,
     lum_tones,
     make_materials,
     overlay_line,
-    pick,
+    part_mask,
     resample,
     styles_has,
+    vary,
 )
 
 DEFAULTS: dict = {
@@ -65,7 +66,6 @@ DEFAULTS: dict = {
     "tongue": True,
     "face": "eyes",
     "extras": [],
-    "variant_extras": 1,
     "x_head": 0.42,
     "x_tail": -0.5,
 }
@@ -85,18 +85,9 @@ _SAMPLES = 40
 
 def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
     p = dict(DEFAULTS)
-    p.update({k: v for k, v in look.items() if k not in ("colors", "variant_colors")})
-    v = spec.variant
-    for k in ("radius", "head_r", "amp", "lift"):
-        p[k] = jitter(rng, float(p[k]), 0.12) if v > 0 else (rng.uniform(), float(p[k]))[1]
-    ph = rng.uniform(-0.25, 0.25)
-    p["phase"] = ph if v > 0 else 0.0
-    if v > 0:
-        p["waves"] = float(p["waves"]) + (0.5 if v == 2 else 0.0)
-    extras = list(p.get("extras", []))
-    p["chosen"] = set(pick(rng, extras, int(p.get("variant_extras", 1)) if v > 0 else 0))
-    if v == 2 and extras and len(extras) > 1 and p["chosen"] == set(extras[:1]):
-        p["chosen"] = {extras[-1]}
+    p.update({k: v for k, v in look.items() if k not in ("colors", "alt_colors")})
+    vary(p, rng, ("radius", "head_r", "amp", "lift"), 0.12)
+    p["phase"] = float(rng.uniform(-0.25, 0.25))
     for c in p["chosen"]:
         if c in ("bands", "diamonds", "stripe", "rings", "spots", "none"):
             p["pattern"] = c
@@ -449,10 +440,10 @@ def _hood_marks(cv: PartCanvas, fit: Fit, c, hood_w, hr, m) -> None:
         return
     x, y = fit.p(c)
     r = max(1.0, hr * fit.s * 0.35)
-    mk = ellipse_px(cv, (x - hood_w * fit.s * 0.35, y - hr * fit.s * 0.6), (r, r * 1.2))
-    body = cv.part == cv.part_names.index("body") if "body" in cv.part_names else mk
+    mk = disc(cv, (x - hood_w * fit.s * 0.35, y - hr * fit.s * 0.6), r, r * 1.2)
+    body = part_mask(cv, "body")
     cv.detail(mk & body, m["secondary"].ramp[LIGHT])
-    inner = ellipse_px(cv, (x - hood_w * fit.s * 0.35, y - hr * fit.s * 0.6), (r * 0.5, r * 0.6))
+    inner = disc(cv, (x - hood_w * fit.s * 0.35, y - hr * fit.s * 0.6), r * 0.5, r * 0.6)
     cv.detail(inner & body, m["pattern"].ramp[SHADOW])
 
 
@@ -491,9 +482,7 @@ def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> Rendere
     top = spec.view == "top_down"
     aspect = (h - 2) / (w - 2)
     f = _build(p, m, spec, colors, aspect, top)
-    fit = f.fit(h, w, anchor="center" if top else "ground")
-    cv = PartCanvas(h, w)
-    f.draw(cv, fit)
+    cv, fit = f.draw_fitted(h, w, anchor="center" if top else "ground")
     piv = dict(f.pivots)
     if top:
         piv["ground"] = (

@@ -1,106 +1,98 @@
 """Shared drawing helpers for the item and prop renderers (``items.py``, ``props.py``).
 
-- :class:`Ctx` bundles one sprite's canvas, resolved colours/materials, rng and size class, and
-  finishes the sprite (margin, outline, colour cap, parts, palette).
+- :class:`Ctx` bundles one sprite's canvas, resolved colours/materials, rng and size class, the
+  seeded design choices (:attr:`Ctx.form`, :meth:`Ctx.pick`, :meth:`Ctx.vary` ...), and finishes
+  the sprite (margin, outline, :func:`~sprixen_engine.core.palette.merge_rare_colors`, parts).
+- :class:`Box` is a drawing box: centred (items) or standing on the ground (props).
 - :class:`Frame` maps local ``(t, s)`` coordinates along an axis (``t`` along, ``s`` across,
   ``+s`` toward the upper-left / the light) to canvas pixels: long weapons are drawn in it.
 - Tone helpers paint arbitrary masks with sphere/linear shading from the canvas' light
-  (:func:`paint_sphere`, :func:`paint_split`), and texture helpers add wood grain, speckles,
-  flames and leaf clusters.
+  (:func:`paint_sphere`, :func:`paint_split`; painting goes through the canvas' windowed
+  painter), and texture helpers add planks, cracks, speckles, flames and leaf clusters.
 
 Everything is vectorised on the (small) canvas arrays; only the ``rng`` handed in is used.
 """
 
 from __future__ import annotations
 
+import colorsys
 import math
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import cv2
 import numpy as np
 
+from ...core.palette import merge_rare_colors
 from ..base import RenderedSprite, SpriteSpec
-from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas
+from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas, shifted
+from .canvas import dilate4 as dilate4
+from .canvas import erode4 as erode4
 from .palettes import hue_shift, materials, resolve_colors
 
-__all__ = ["BASE", "HIGHLIGHT", "LIGHT", "OUTLINE", "SHADOW", "Ctx", "Frame"]
+__all__ = ["BASE", "HIGHLIGHT", "LIGHT", "OUTLINE", "SHADOW", "Box", "Ctx", "Frame", "dilate4", "erode4"]
 
 _GLOSSY = ("metal", "steel", "gold", "gem", "glass", "blade", "silver", "crystal", "orb")
 MAX_COLORS = 32
 
 
 # ---------------------------------------------------------------------------- colours
-def resolve_look_colors(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict[str, RGB]:
-    """The colours for one sprite from a ``look`` table.
+def _rgb(v: Sequence[int]) -> RGB:
+    return tuple(int(c) for c in v)  # type: ignore[return-value]
+
+
+def nudge(rgb: RGB, rng: np.random.Generator, *, hue: float = 0.015, light: float = 0.05) -> RGB:
+    """``rgb`` with a small seeded hue turn and lightness change (no two oaks quite the same green)."""
+    h, lum, s = colorsys.rgb_to_hls(*(c / 255.0 for c in rgb))
+    lum = min(1.0, max(0.0, lum * (1.0 + float(rng.uniform(-light, light)))))
+    r, g, b = colorsys.hls_to_rgb((h + float(rng.uniform(-hue, hue))) % 1.0, lum, s)
+    return (round(r * 255), round(g * 255), round(b * 255))
+
+
+def resolve_look_colors(ctx: Ctx) -> dict[str, RGB]:
+    """The colours for one sprite from its ``look`` table.
 
     ``look.colors`` holds the slots; ``look.recolorable`` the slots prompt colours replace, in
-    order (main material first). Variants (designed rather than random where it matters):
+    order (main material first). Seeds and variants choose among designed alternatives:
 
-    - ``look.variant_colors``: a list of per-variant slot overrides (silver and copper coins);
-    - ``look.variant_hue``: per-variant hue turns for the ``variant_slots``;
-    - otherwise variants > 0 rotate the hue of ``variant_slots`` (default: the first
-      recolorable slot, so a wooden handle stays wood) by a seeded 0.12–0.42 turn, as
-      :func:`~.palettes.resolve_colors` does.
+    - ``look.choices`` (slot → list of RGB): each slot independently keeps its colour or takes
+      one of the alternatives, by the sprite's rng (gem colours, wood tones, grip wraps);
+    - ``look.variant_colors``: designed palettes (slot overrides: silver and copper coins);
+      :meth:`Ctx.pick` chooses one per request seed, and the variants of one request take the
+      following ones;
+    - without ``variant_colors`` a palette is a seeded 0.12–0.42 hue turn of ``variant_slots``
+      (default: the main slot);
+    - finally the main slot gets a small seeded :func:`nudge`.
 
     ``look.derive`` (slot → ``[source, f]``) re-derives a slot from a prompt-recoloured source
     slot, mixed ``f`` of the way to white (a blue flame gets a pale blue core, not a yellow one).
 
-    Prompt colours always win over variant colours; style grading comes last.
+    Prompt colours always win; style grading comes last.
     """
-    base = {k: tuple(int(c) for c in v) for k, v in look.get("colors", {}).items()}
+    look, rng, spec = ctx.look, ctx.rng, ctx.spec
+    base = {k: _rgb(v) for k, v in look.get("colors", {}).items()}
     rec = list(look.get("recolorable", ("primary", "secondary")))
-    vslots = list(look.get("variant_slots", rec[:1]))
+    for slot, options in look.get("choices", {}).items():
+        k = int(rng.integers(0, len(options) + 1))
+        if k:
+            base[slot] = _rgb(options[k - 1])
     vcols = look.get("variant_colors")
-    vhue = look.get("variant_hue")
-    v = int(spec.variant)
     if vcols:
-        for slot, rgb in vcols[v % len(vcols)].items():
-            base[slot] = tuple(int(c) for c in rgb)
-    turns = 0.0
-    if vhue:
-        turns = float(vhue[v % len(vhue)])
-        if v:
-            turns += float(rng.uniform(-0.02, 0.02))
-    elif not vcols and v > 0:
-        turns = float(rng.uniform(0.12, 0.42)) * (1 if v % 2 else -1)
-    if turns:
-        for slot in vslots:
-            if slot in base:
+        for slot, rgb in vcols[ctx.pick("palette", len(vcols))].items():
+            base[slot] = _rgb(rgb)
+    else:
+        k = ctx.pick("palette", 3)
+        turns = float(rng.uniform(0.12, 0.42)) * (0, 1, -1)[k]
+        for slot in look.get("variant_slots", rec[:1]):
+            if slot in base and turns:
                 base[slot] = hue_shift(base[slot], turns)
+    if rec[0] in base:
+        base[rec[0]] = nudge(base[rec[0]], rng)
     fixed = dict(zip(rec, spec.colors))
     for slot, (src, f) in look.get("derive", {}).items():
         if src in fixed and slot not in fixed:
-            base[slot] = mix(tuple(int(c) for c in fixed[src]), (255, 255, 255), float(f))
-    return resolve_colors(base, prompt_colors=spec.colors, recolorable=rec, styles=spec.style, variant=0,
-                          rng=rng)
-
-
-def _packed(px: np.ndarray) -> np.ndarray:
-    return (px[:, 0].astype(np.int32) << 16) | (px[:, 1].astype(np.int32) << 8) | px[:, 2]
-
-
-def limit_colors(rgba: np.ndarray, n: int = MAX_COLORS) -> tuple[np.ndarray, list[RGB]]:
-    """Cap the opaque colours at ``n``: the rarest ones map onto their nearest kept colour.
-
-    Returns the (possibly new) image and its sorted palette.
-    """
-    op = rgba[..., 3] > 0
-    px = rgba[op][:, :3]
-    if px.size == 0:
-        return rgba, []
-    uniq, inv, counts = np.unique(_packed(px), return_inverse=True, return_counts=True)
-    if uniq.size > n:
-        cols = np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], 1).astype(np.float32)
-        order = np.argsort(-counts, kind="stable")
-        keep, drop = order[:n], order[n:]
-        d = ((cols[drop][:, None, :] - cols[keep][None, :, :]) ** 2).sum(-1)
-        remap = np.arange(uniq.size)
-        remap[drop] = keep[d.argmin(1)]
-        rgba = rgba.copy()
-        rgba[op, :3] = cols[remap[inv.ravel()]].astype(np.uint8)
-        uniq = np.unique(uniq[remap])
-    palette = [(int(k >> 16) & 255, int(k >> 8) & 255, int(k) & 255) for k in uniq.tolist()]
-    return rgba, palette
+            base[slot] = mix(_rgb(fixed[src]), (255, 255, 255), float(f))
+    return resolve_colors(base, prompt_colors=spec.colors, recolorable=rec, styles=spec.style, variant=0)
 
 
 # ---------------------------------------------------------------------------- context
@@ -114,11 +106,17 @@ class Ctx:
         self.m = min(h, w)
         self.small = self.m < 24      # 16..23 px: no tiny details
         self.large = self.m >= 48     # richer detail
-        self.variant = int(spec.variant)
-        self.form = self.variant % 3
+        v = self.variant = int(spec.variant)
+        # the Engine renders variant v of a request with the request's seed + v
+        self.request = (int(spec.seed) - v) & 0xFFFFFFFF
+        self._salt = zlib.crc32(spec.subject.encode())
+        # the design, (variant - request seed + salt) mod 3, rotates with the seed, and the three
+        # variants of one request get three designs, rendered as the Engine does (seed = request
+        # + v) or all with one seed (then the design moves by 2 per variant)
+        self.form = (v - (int(spec.seed) - v) + self._salt) % 3
         self.styles = tuple(spec.style)
         self.cv = PartCanvas(h, w)
-        self.cols = resolve_look_colors(spec, look, rng)
+        self.cols = resolve_look_colors(self)
         glossy = tuple(look.get("glossy", _GLOSSY))
         self.mats: dict[str, Material] = materials(self.cols, self.styles, glossy=glossy)
         self.yy, self.xx = np.mgrid[0:h, 0:w]
@@ -149,35 +147,75 @@ class Ctx:
     def col(self, slot: str, tone: int = BASE) -> RGB:
         return self.mat(slot).ramp[tone]
 
+    def owned(self, part: str) -> np.ndarray:
+        """The pixels painted so far that belong to ``part``."""
+        return self.cv.part == self.cv.part_id(part)
+
     def num(self, key: str, default: float) -> float:
         return float(self.look.get(key, default))
+
+    # -- seeded choices
+    def pick(self, name: str, n: int) -> int:
+        """Choice ``name`` among ``n`` options: seeded by the request, the next one for each variant."""
+        return (zlib.crc32(f"{name}:{self.request}".encode()) + self._salt + self.variant) % n
 
     def jit(self, amount: float) -> float:
         """A seeded offset in ``[-amount, amount]``."""
         return float(self.rng.uniform(-amount, amount))
 
+    def vary(self, x: float, frac: float) -> float:
+        """``x`` scaled by a seeded factor in ``[1 - frac, 1 + frac]`` (proportion jitter)."""
+        return x * (1.0 + float(self.rng.uniform(-frac, frac)))
+
+    def chance(self, p: float) -> bool:
+        return bool(self.rng.random() < p)
+
+    def choose(self, options: Sequence):
+        """One of ``options``, by the sprite's rng."""
+        return options[int(self.rng.integers(0, len(options)))]
+
     # -- finishing
     def finish(self, pivots: Mapping[str, tuple[float, float]], *, facing: str = "front",
                min_piece: int = 3) -> RenderedSprite:
-        cv = self.cv
-        for sl in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
-            cv.alpha[sl] = 0
-            cv.part[sl] = -1
-        _drop_specks(cv, min_piece)
-        rgba, parts = cv.render(outline=True)
-        rgba, palette = limit_colors(rgba)
+        margin = np.ones((self.h, self.w), bool)
+        margin[1:-1, 1:-1] = False
+        self.erase(margin)
+        self._drop_specks(min_piece)
+        rgba, parts = self.cv.render(outline=True)
+        rgba, palette = merge_rare_colors(rgba, MAX_COLORS)
         opaque = rgba[..., 3] > 0
         parts["body"] = opaque
         piv = {k: (float(min(max(x, 0.0), self.w - 1.0)), float(min(max(y, 0.0), self.h - 1.0)))
                for k, (x, y) in pivots.items()}
         return RenderedSprite(rgba=rgba, parts=parts, pivots=piv, facing=facing, palette=palette)
 
+    def erase(self, mask: np.ndarray) -> None:
+        """Make the pixels of ``mask`` transparent again."""
+        self.cv.alpha[mask] = 0
+        self.cv.part[mask] = -1
+
+    def below(self, mask: np.ndarray, y: float) -> np.ndarray:
+        """Erase the pixels of ``mask`` below row ``y`` (a flat bottom on the ground); returns the rest."""
+        cut = mask & (self.pyc > y)
+        self.erase(cut)
+        return mask & ~cut
+
+    def _drop_specks(self, min_piece: int) -> None:
+        """Remove stray rasterisation specks: components smaller than ``min_piece`` pixels."""
+        if min_piece <= 1:
+            return
+        n, lab, stats, _ = cv2.connectedComponentsWithStats((self.cv.alpha > 0).astype(np.uint8), connectivity=8)
+        if n > 2:
+            small = np.nonzero(stats[1:, cv2.CC_STAT_AREA] < min_piece)[0] + 1
+            if small.size:
+                self.erase(np.isin(lab, small))
+
     def bbox(self) -> tuple[int, int, int, int]:
         """Opaque bounding box ``(x0, y0, x1, y1)`` inclusive of the drawn (pre-outline) pixels."""
-        ys, xs = np.nonzero(self.cv.alpha)
-        if ys.size == 0:
+        win = self.cv.window(self.cv.alpha > 0)
+        if win is None:
             return (0, 0, self.w - 1, self.h - 1)
-        return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
+        return win[1].start, win[0].start, win[1].stop - 1, win[0].stop - 1
 
     def ground_pivot(self, part_names: Iterable[str] | None = None) -> tuple[float, float]:
         """Bottom centre of the lowest row of the given parts (all if None), before the outline."""
@@ -197,21 +235,6 @@ class Ctx:
     def centre(self) -> tuple[float, float]:
         x0, y0, x1, y1 = self.bbox()
         return ((x0 + x1 + 1) / 2.0, (y0 + y1 + 1) / 2.0)
-
-
-def _drop_specks(cv: PartCanvas, min_piece: int) -> None:
-    """Remove stray rasterisation specks: components smaller than ``min_piece`` pixels."""
-    if min_piece <= 1:
-        return
-    m = (cv.alpha > 0).astype(np.uint8)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    if n <= 2:
-        return
-    small = np.nonzero(stats[1:, cv2.CC_STAT_AREA] < min_piece)[0] + 1
-    if small.size:
-        kill = np.isin(lab, small)
-        cv.alpha[kill] = 0
-        cv.part[kill] = -1
 
 
 # ---------------------------------------------------------------------------- frames
@@ -236,10 +259,6 @@ class Frame:
         """Like :meth:`p` with ``t = u·L`` (``u`` a fraction of the axis)."""
         return self.p(u * self.L, s)
 
-    def pts(self, ts: Iterable[tuple[float, float]], *, frac: bool = True) -> list[tuple[float, float]]:
-        f = self.u if frac else self.p
-        return [f(t, s) for t, s in ts]
-
     def local(self, ctx: Ctx) -> tuple[np.ndarray, np.ndarray]:
         """Per-pixel ``(t, s)`` of the canvas pixel centres."""
         rx, ry = ctx.pxc - self.ax, ctx.pyc - self.ay
@@ -252,31 +271,74 @@ class Frame:
         return left + right[::-1]
 
 
-def diagonal_frame(ctx: Ctx, pad_a: float, pad_b: float | None = None, *, steep: float = 0.0) -> Frame:
-    """The bottom-left → top-right axis of the canvas, inset by ``pad`` pixels at both ends.
+class Box:
+    """A drawing box on the canvas; ``x(f)``/``y(f)``/``p(fx, fy)`` map fractions of it to pixels.
 
-    ``steep`` (0..1) pulls the ends toward the vertical centre line (torches, wands).
+    :meth:`centred` is an item's box, :meth:`grounded` a prop's, standing on the bottom margin.
     """
-    pad_b = pad_a if pad_b is None else pad_b
-    x0, y0, x1, y1 = 1.0, 1.0, ctx.w - 1.0, ctx.h - 1.0
-    a = [x0 + pad_a, y1 - pad_a]
-    b = [x1 - pad_b, y0 + pad_b]
-    if steep:
-        cx = ctx.w / 2.0
-        a[0] += (cx - a[0]) * steep
-        b[0] -= (b[0] - cx) * steep
-    return Frame(tuple(a), tuple(b))
+
+    def __init__(self, x0: float, y0: float, w: float, h: float) -> None:
+        self.x0, self.y0, self.W, self.H = x0, y0, w, h
+        self.s = min(w, h)
+
+    @staticmethod
+    def _aspect(ctx: Ctx, aspect: float, stretch: float) -> float:
+        """``aspect`` pulled ``stretch`` (0..1) of the way toward the drawable area's aspect."""
+        return aspect * (((ctx.w - 2.0) / (ctx.h - 2.0)) / aspect) ** stretch
+
+    @classmethod
+    def centred(cls, ctx: Ctx, aspect: float, fill: float = 0.88, *, stretch: float = 0.0) -> Box:
+        """The largest box of ``aspect`` (w/h) within ``fill`` of the drawable area, centred."""
+        aspect = cls._aspect(ctx, aspect, stretch)
+        bw, bh = (ctx.w - 2.0) * fill, (ctx.h - 2.0) * fill
+        if bw / bh > aspect:
+            bw = bh * aspect
+        else:
+            bh = bw / aspect
+        return cls(ctx.w / 2.0 - bw / 2, ctx.h / 2.0 - bh / 2, bw, bh)
+
+    @classmethod
+    def grounded(cls, ctx: Ctx, aspect: float, hfill: float = 0.94, *, wfill: float = 0.96,
+                 stretch: float = 0.35, top: bool = False) -> Box:
+        """A box ``hfill`` of the drawable height tall (narrowed to ``wfill`` of the width if need be),
+        centred horizontally on the bottom margin (``top``: hanging from the top margin)."""
+        aspect = cls._aspect(ctx, aspect, stretch)
+        bh = (ctx.h - 2.0) * hfill
+        bw = bh * aspect
+        if bw > (ctx.w - 2.0) * wfill:
+            bw = (ctx.w - 2.0) * wfill
+            bh = bw / aspect
+        return cls(ctx.w / 2.0 - bw / 2, 1.0 if top else ctx.h - 1.0 - bh, bw, bh)
+
+    def x(self, f: float) -> float:
+        return self.x0 + f * self.W
+
+    def y(self, f: float) -> float:
+        return self.y0 + f * self.H
+
+    def p(self, fx: float, fy: float) -> tuple[float, float]:
+        return (self.x0 + fx * self.W, self.y0 + fy * self.H)
+
+    def pts(self, fs: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [self.p(fx, fy) for fx, fy in fs]
+
+    @property
+    def bottom(self) -> float:
+        return self.y0 + self.H
 
 
 # ---------------------------------------------------------------------------- tones
-def sphere_tones(ctx: Ctx, center: tuple[float, float], radii: tuple[float, float], *,
-                 highlight: bool = True, bias: float = 0.0) -> np.ndarray:
-    """Per-pixel tone indices (int8, whole canvas) of a ball lit from the canvas light."""
+def sphere_lum(ctx: Ctx, center: tuple[float, float], radii: tuple[float, float]) -> np.ndarray:
+    """Per-pixel lighting (about -1..1, whole canvas) of a ball lit from the canvas light."""
     lx, ly, lz = ctx.cv.light3
     u = (ctx.pxc - center[0]) / max(radii[0], 0.5)
     v = (ctx.pyc - center[1]) / max(radii[1], 0.5)
     nz = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
-    lum = u * lx + v * ly + nz * lz + bias
+    return u * lx + v * ly + nz * lz
+
+
+def quantise(lum: np.ndarray, *, highlight: bool = False) -> np.ndarray:
+    """Tone indices from lighting, with the canvas' thresholds."""
     t = np.full(lum.shape, BASE, np.int8)
     t[lum < 0.42] = SHADOW
     t[lum > 0.80] = LIGHT
@@ -285,45 +347,28 @@ def sphere_tones(ctx: Ctx, center: tuple[float, float], radii: tuple[float, floa
     return t
 
 
+def sphere_tones(ctx: Ctx, center: tuple[float, float], radii: tuple[float, float], *,
+                 highlight: bool = True, bias: float = 0.0) -> np.ndarray:
+    """Per-pixel tone indices (int8, whole canvas) of a ball lit from the canvas light."""
+    return quantise(sphere_lum(ctx, center, radii) + bias, highlight=highlight)
+
+
 def paint_tones(ctx: Ctx, part: str, mask: np.ndarray, mat: Material, tones: np.ndarray, *,
                 inner: str | None = None, behind: bool = False) -> np.ndarray:
     """Paint ``mask`` with per-pixel tone indices ``tones`` (int8 canvas-shaped array).
 
     ``inner="line"`` / ``"shadow"`` draws a separating line on the shape's own edge pixels
-    that sit over another part (as :class:`PartCanvas` does).
+    that sit over another part (as every :class:`PartCanvas` shape does).
     """
-    cv = ctx.cv
-    under = None
-    if inner is not None:
-        pid = cv.part_names.index(part) if part in cv.part_names else -2
-        under = (cv.alpha > 0) & (cv.part != pid)
-    sel = cv.mask(part, mask, mat, shading="flat", behind=behind)
-    if sel.any():
-        ramp = np.array(mat.ramp, np.uint8)
-        cv.rgb[sel] = ramp[tones[sel]]
-        if under is not None and under.any():
-            edge = sel & ~erode4(sel) & dilate4(under & ~sel)
-            cv.rgb[edge] = ramp[OUTLINE if inner == "line" else SHADOW]
-    return sel
-
-
-_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.uint8)
-
-
-def dilate4(mask: np.ndarray) -> np.ndarray:
-    return cv2.dilate(mask.astype(np.uint8), _CROSS).astype(bool)
-
-
-def erode4(mask: np.ndarray) -> np.ndarray:
-    return cv2.erode(mask.astype(np.uint8), _CROSS, borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+    return ctx.cv.paint(part, mask, mat, tones, inner=inner, behind=behind)
 
 
 def paint_sphere(ctx: Ctx, part: str, mask: np.ndarray, mat: Material, center: tuple[float, float],
                  radii: tuple[float, float], *, highlight: bool = True, inner: str | None = None,
-                 bias: float = 0.0, behind: bool = False) -> np.ndarray:
+                 behind: bool = False) -> np.ndarray:
     """Paint any mask shaded as one ball (``center``, ``radii``): blobs, clusters, rounded solids."""
-    return paint_tones(ctx, part, mask, mat, sphere_tones(ctx, center, radii, highlight=highlight, bias=bias),
-                       inner=inner, behind=behind)
+    cv = ctx.cv
+    return cv.paint(part, mask, mat, cv.tones_sphere(mask, center, radii, highlight), inner=inner, behind=behind)
 
 
 def paint_split(ctx: Ctx, part: str, mask: np.ndarray, mat: Material, frame: Frame, *,
@@ -337,22 +382,10 @@ def paint_split(ctx: Ctx, part: str, mask: np.ndarray, mat: Material, frame: Fra
     tones = np.where(s > offset, lit, dark).astype(np.int8)
     sel = paint_tones(ctx, part, mask, mat, tones, inner=inner)
     if ridge is not None:
-        sm = sel & (s > offset)
         # the lit pixels next to the far edge (the edge facing the light)
-        edge = sm & ~_shift_any(sel, frame.nx, frame.ny)
+        edge = sel & (s > offset) & ~shift(sel, round(frame.nx * 1.3), round(frame.ny * 1.3))
         ctx.cv.rgb[edge] = mat.ramp[ridge]
     return sel
-
-
-def _shift_any(mask: np.ndarray, nx: float, ny: float) -> np.ndarray:
-    """``out[y, x] = mask[y + round(ny), x + round(nx)]`` (the neighbour in direction ``n``)."""
-    dx, dy = round(nx * 1.3), round(ny * 1.3)
-    h, w = mask.shape
-    out = np.zeros_like(mask)
-    ys0, ys1 = max(0, -dy), min(h, h - dy)
-    xs0, xs1 = max(0, -dx), min(w, w - dx)
-    out[ys0:ys1, xs0:xs1] = mask[ys0 + dy:ys1 + dy, xs0 + dx:xs1 + dx]
-    return out
 
 
 def tone(ctx: Ctx, mask: np.ndarray, mat: Material, idx: int, *, part: str | None = None) -> None:
@@ -360,11 +393,9 @@ def tone(ctx: Ctx, mask: np.ndarray, mat: Material, idx: int, *, part: str | Non
     ctx.cv.detail(mask, mat.ramp[idx], part=part)
 
 
-def vgrad_tones(ctx: Ctx, y0: float, y1: float, *, reverse: bool = False) -> np.ndarray:
+def vgrad_tones(ctx: Ctx, y0: float, y1: float) -> np.ndarray:
     """Tones from light (top) to shadow (bottom) between rows ``y0`` and ``y1``."""
     f = np.clip((ctx.pyc - y0) / max(y1 - y0, 1e-6), 0, 1)
-    if reverse:
-        f = 1 - f
     t = np.full(f.shape, BASE, np.int8)
     t[f < 0.22] = LIGHT
     t[f > 0.72] = SHADOW
@@ -393,6 +424,7 @@ def poly(ctx: Ctx, pts: Sequence[tuple[float, float]]) -> np.ndarray:
 
 
 def rect(ctx: Ctx, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """The pixels ``x0 <= x < x1``, ``y0 <= y < y1`` (sub-pixel edges)."""
     return ctx.cv.polygon_mask([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
 
 
@@ -405,6 +437,7 @@ def line(ctx: Ctx, p0: tuple[float, float], p1: tuple[float, float]) -> np.ndarr
 
 
 def polyline(ctx: Ctx, pts: Sequence[tuple[float, float]]) -> np.ndarray:
+    """A 1-px open polyline through ``pts``."""
     m = np.zeros((ctx.h, ctx.w), np.uint8)
     arr = np.round(np.array(pts, np.float64) - 0.5).astype(np.int32).reshape(-1, 1, 2)
     cv2.polylines(m, [arr], False, 1, 1, cv2.LINE_8)
@@ -412,6 +445,7 @@ def polyline(ctx: Ctx, pts: Sequence[tuple[float, float]]) -> np.ndarray:
 
 
 def erode(mask: np.ndarray, k: int = 1) -> np.ndarray:
+    """Erode by ``k`` pixels (square kernel; pixels outside the canvas count as empty)."""
     if k <= 0:
         return mask
     ker = np.ones((2 * k + 1, 2 * k + 1), np.uint8)
@@ -419,20 +453,21 @@ def erode(mask: np.ndarray, k: int = 1) -> np.ndarray:
 
 
 def dilate(mask: np.ndarray, k: int = 1) -> np.ndarray:
+    """Dilate by ``k`` pixels (square kernel)."""
     if k <= 0:
         return mask
     ker = np.ones((2 * k + 1, 2 * k + 1), np.uint8)
     return cv2.dilate(mask.astype(np.uint8), ker).astype(bool)
 
 
+def shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """``out[y, x] = mask[y + dy, x + dx]``: whether the neighbour at ``(dx, dy)`` is set."""
+    return shifted(mask, -dx, -dy)
+
+
 def edge_toward(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """Pixels of ``mask`` whose neighbour at ``(dx, dy)`` is outside it (the edge facing that way)."""
-    h, w = mask.shape
-    nb = np.zeros_like(mask)
-    ys0, ys1 = max(0, -dy), min(h, h - dy)
-    xs0, xs1 = max(0, -dx), min(w, w - dx)
-    nb[ys0:ys1, xs0:xs1] = mask[ys0 + dy:ys1 + dy, xs0 + dx:xs1 + dx]
-    return mask & ~nb
+    return mask & ~shift(mask, dx, dy)
 
 
 def speckle(ctx: Ctx, mask: np.ndarray, density: float) -> np.ndarray:
@@ -447,19 +482,23 @@ def checker_dots(ctx: Ctx, mask: np.ndarray, period: int, phase: int = 0) -> np.
     return mask & sel
 
 
+def scatter(ctx: Ctx, inside: np.ndarray, box: Box, xr: tuple[float, float], yr: tuple[float, float],
+            tries: int, limit: int | None = None) -> list[tuple[float, float]]:
+    """Up to ``limit`` seeded points that land on ``inside`` (fruit, berries, glints ...).
+
+    ``tries`` points are drawn in the ``xr`` × ``yr`` fractions of ``box`` until ``limit`` are kept.
+    """
+    out: list[tuple[float, float]] = []
+    for _ in range(tries):
+        x, y = box.x(float(ctx.rng.uniform(*xr))), box.y(float(ctx.rng.uniform(*yr)))
+        if inside[int(y), int(x)]:
+            out.append((x, y))
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
 # ---------------------------------------------------------------------------- textures
-def wood_grain(ctx: Ctx, mask: np.ndarray, mat: Material, *, horizontal: bool = True, spacing: float = 3.0,
-               dense: float = 0.75) -> None:
-    """Plank grain: broken lines of the shadow tone across ``mask`` every ``spacing`` px."""
-    coord = ctx.yy if horizontal else ctx.xx
-    other = ctx.xx if horizontal else ctx.yy
-    sp = max(2, round(spacing))
-    phase = int(ctx.rng.integers(0, sp))
-    lines = (coord + phase) % sp == 0
-    gaps = ((other * 7 + coord * 13 + int(ctx.rng.integers(0, 97))) % 11) < 11 * dense
-    tone(ctx, mask & lines & gaps & erode(mask, 0), mat, SHADOW)
-
-
 def planks(ctx: Ctx, mask: np.ndarray, mat: Material, *, horizontal: bool, n: int, lo: float, hi: float) -> None:
     """Plank seams (outline tone) splitting ``mask`` into ``n`` boards between ``lo`` and ``hi``."""
     coord = ctx.pyc if horizontal else ctx.pxc
@@ -477,6 +516,17 @@ def planks(ctx: Ctx, mask: np.ndarray, mat: Material, *, horizontal: bool, n: in
         c = lo + i * step + 1.0
         after |= np.abs(coord - c) < 0.5
     tone(ctx, mask & after & ~seams, mat, LIGHT)
+
+
+def crack(ctx: Ctx, mask: np.ndarray, pts: Sequence[tuple[float, float]], mat: Material, *,
+          tone_idx: int = OUTLINE, lit: bool = True) -> np.ndarray:
+    """A crack along the polyline ``pts`` inside ``mask`` in tone ``tone_idx`` of ``mat``; ``lit``
+    adds the light tone on its left lip (the edge that catches the light). Returns the crack."""
+    line = polyline(ctx, pts) & mask
+    tone(ctx, line, mat, tone_idx)
+    if lit:
+        tone(ctx, shift(line, -1, 0) & mask & ~line, mat, LIGHT)
+    return line
 
 
 def flame(ctx: Ctx, part: str, cx: float, base_y: float, half_w: float, height: float,
@@ -521,24 +571,6 @@ def flame(ctx: Ctx, part: str, cx: float, base_y: float, half_w: float, height: 
         if out is None:
             out = m
     return out if out is not None else np.zeros((ctx.h, ctx.w), bool)
-
-
-def sphere_lum(ctx: Ctx, center: tuple[float, float], radii: tuple[float, float]) -> np.ndarray:
-    """Per-pixel lighting (about -1..1) of a ball lit from the canvas light."""
-    lx, ly, lz = ctx.cv.light3
-    u = (ctx.pxc - center[0]) / max(radii[0], 0.5)
-    v = (ctx.pyc - center[1]) / max(radii[1], 0.5)
-    nz = np.sqrt(np.clip(1.0 - u * u - v * v, 0.0, 1.0))
-    return u * lx + v * ly + nz * lz
-
-
-def quantise(lum: np.ndarray, *, highlight: bool = False) -> np.ndarray:
-    t = np.full(lum.shape, BASE, np.int8)
-    t[lum < 0.42] = SHADOW
-    t[lum > 0.80] = LIGHT
-    if highlight:
-        t[lum > 0.94] = HIGHLIGHT
-    return t
 
 
 def clump_lum(ctx: Ctx, mask: np.ndarray, spacing: float) -> np.ndarray:
@@ -625,7 +657,3 @@ def star_points(cx: float, cy: float, r_out: float, r_in: float, n: int = 5, rot
         a = math.radians(rot + k * 180.0 / n)
         pts.append((cx + r * math.cos(a), cy + r * math.sin(a)))
     return pts
-
-
-def clamp(v: float, lo: float, hi: float) -> float:
-    return lo if v < lo else min(v, hi)

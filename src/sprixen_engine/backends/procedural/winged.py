@@ -11,11 +11,13 @@ builder:
 - ``bat`` and ``owl`` (front view, ``facing="front"``): symmetric spread wings;
 - ``bee`` (side view): head, fuzzy thorax, striped abdomen with stinger, translucent wings.
 
-Proportions: ``body_w``, ``body_h``, ``head_r``, ``wing_span``, ``tail_len``, ``beak_len``;
-extras a variant may pick (``white_head``, ``crest``, ``spots``, ``fangs``, ``chest``,
-``horns``, ``plume``, ``blaze``...). Colours: ``primary`` (body), ``secondary`` (belly,
+Proportions: ``body_w``, ``body_h``, ``head_r``, ``wing_span``, ``tail_len``, ``beak_len``
+(jittered ±10 % per seed, as is the flap angle); ``extras`` each seed may pick
+(``white_head``, ``crest``, ``light_belly``, ``no_fangs``, ``no_tufts``, ``big_spikes``),
+``options`` per-seed alternatives (``legs``, ``horn_len``, ``tail_tip``, ``ear_len``,
+``scallop``, ``tail``, ``feathers``, ``stripes`` ...). Colours: ``primary`` (body), ``secondary`` (belly,
 membrane, face disc), ``wing`` (wing colour if different), ``accent`` (wing tips, flames,
-stripes), ``beak``, ``horn``, ``eye``.
+stripes), ``beak``, ``horn``, ``eye``; ``alt_colors`` natural alternatives.
 
 Pivots: ``wing_root_left``, ``wing_root_right``, ``neck``, ``tail_base``, ``ground`` (below
 the body at rest), ``center``; for the dragon also ``hip_*``/``foot_*``.
@@ -30,24 +32,24 @@ import numpy as np
 
 from ..base import RenderedSprite, SpriteSpec
 from .anatomy import (
-    BASE,
-    LIGHT,
     OUTLINE,
     SHADOW,
     Figure,
     Fit,
     Material,
     PartCanvas,
+    centres,
     darker,
-    ellipse_px,
+    disc,
     eye,
     finish,
-    jitter,
     look_colors,
     make_materials,
-    pick,
+    part_mask,
     resample,
+    retone,
     styles_has,
+    vary,
 )
 
 Pt = tuple[float, float]
@@ -70,7 +72,7 @@ def _rot(p: Pt, c: Pt, deg: float, scale: float = 1.0, dx: float = 0.0, dy: floa
 
 
 def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
-    p = {k: v for k, v in look.items() if k not in ("colors", "variant_colors")}
+    p = {k: v for k, v in look.items() if k not in ("colors", "alt_colors")}
     p.setdefault("kind", "bird")
     defaults = {
         "body_w": 0.26,
@@ -82,15 +84,8 @@ def _params(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> dict:
     }
     for k, v in defaults.items():
         p.setdefault(k, v)
-    var = spec.variant
-    for k in defaults:
-        p[k] = jitter(rng, float(p[k]), 0.1) if var > 0 else (rng.uniform(), float(p[k]))[1]
-    p["flap"] = float(rng.uniform(-12, 12)) if var > 0 else 0.0
-    extras = list(p.get("extras", []))
-    n = int(p.get("variant_extras", 1))
-    p["chosen"] = set(pick(rng, extras, n if var > 0 else 0))
-    if var == 2 and extras and len(extras) > n:
-        p["chosen"] = set(pick(rng, extras, n + 1))
+    vary(p, rng, tuple(defaults))
+    p["flap"] = float(rng.uniform(-12, 12))
     p["cute"] = styles_has(spec, "cute")
     p["scary"] = styles_has(spec, "horror", "dark_fantasy")
     if p["cute"]:
@@ -166,9 +161,7 @@ def _xf(
 
 def _bones(cv: PartCanvas, fit: Fit, wrist: Pt, tips: list[Pt], root: Pt, mat: Material, part: str) -> None:
     col = mat.ramp[SHADOW] if fit.s < 40 else mat.ramp[OUTLINE]
-    sel = cv.part == cv.part_names.index(part) if part in cv.part_names else None
-    if sel is None:
-        return
+    sel = part_mask(cv, part)
     w = fit.p(wrist)
     for t in tips:
         tt = fit.p(t)
@@ -347,7 +340,7 @@ def _wing_paint(
         tip_mat = m["accent"] if not far else darker(m["accent"])
 
         def paint_tips(cv: PartCanvas, fit: Fit) -> None:
-            sel = cv.part == cv.part_names.index(part)
+            sel = part_mask(cv, part)
             rx, ry = fit.p(root)
             ys, xs = np.nonzero(sel)
             if ys.size == 0:
@@ -356,13 +349,7 @@ def _wing_paint(
             far_ = d > d.max() * (0.62 if fire else 0.72)
             mk = np.zeros_like(sel)
             mk[ys[far_], xs[far_]] = True
-            ramp = np.array(tip_mat.ramp, np.uint8)
-            # keep the lighting of the wing: light pixels → light tone
-            cur = cv.rgb[mk].astype(int).sum(1)
-            base = np.array(mat.ramp[BASE]).sum()
-            tone = np.where(cur > base + 10, LIGHT, np.where(cur < base - 10, SHADOW, BASE))
-            cv.rgb[mk] = ramp[tone]
-            cv.mat[mk] = cv.material_id(tip_mat)
+            retone(cv, mk, mat, tip_mat, own=True)
 
         f.custom(paint_tips)
     if not far:
@@ -370,7 +357,7 @@ def _wing_paint(
         def feather_lines(cv: PartCanvas, fit: Fit) -> None:
             if fit.s * S < 30:
                 return
-            sel = cv.part == cv.part_names.index(part)
+            sel = part_mask(cv, part)
             # lines from the notches of the trailing edge toward the wing's middle
             n = len(pts) - 5
             cx, cy = fit.p(pts[2])
@@ -448,7 +435,8 @@ def _dragon(f: Figure, p: dict, m: dict, colors: dict) -> str:
         (hip[0], hip[1] - bh * 0.95),
         (chest[0], chest[1] - bh * 1.0),
     ]
-    _spikes(f, spine, bh * (0.45 if not p["scary"] else 0.65), m["accent"], 6 if not p["scary"] else 8)
+    big = p["scary"] or "big_spikes" in p["chosen"]
+    _spikes(f, spine, bh * (0.65 if big else 0.45), m["accent"], 8 if big else 6)
     # torso, neck, head
     hc = (chest[0] + bw * 0.8, chest[1] - bh * 2.6)
     neck = [tuple(v) for v in resample([chest, (chest[0] + bw * 0.35, chest[1] - bh * 1.0), hc], 10)]
@@ -465,9 +453,14 @@ def _dragon(f: Figure, p: dict, m: dict, colors: dict) -> str:
     # horns behind the head
     horn = m["horn"]
     cx, cy = hc
+    hl = float(p.get("horn_len", 1.0))
     f.poly(
         "head",
-        [(cx - hr * 0.1, cy - hr * 0.5), (cx - hr * 1.6, cy - hr * 1.5), (cx - hr * 0.6, cy - hr * 0.2)],
+        [
+            (cx - hr * 0.1, cy - hr * 0.5),
+            (cx - hr * 1.6 * hl, cy - hr * 1.5 * hl),
+            (cx - hr * 0.6, cy - hr * 0.2),
+        ],
         darker(horn),
         shading="flat",
     )
@@ -480,7 +473,11 @@ def _dragon(f: Figure, p: dict, m: dict, colors: dict) -> str:
     )
     f.poly(
         "head",
-        [(cx + hr * 0.05, cy - hr * 0.55), (cx - hr * 1.3, cy - hr * 1.1), (cx - hr * 0.45, cy - hr * 0.15)],
+        [
+            (cx + hr * 0.05, cy - hr * 0.55),
+            (cx - hr * 1.3 * hl, cy - hr * 1.1 * hl),
+            (cx - hr * 0.45, cy - hr * 0.15),
+        ],
         horn,
         shading="rim",
     )
@@ -570,7 +567,8 @@ def _bat(f: Figure, p: dict, m: dict, colors: dict) -> str:
         back = (side * bw * 0.5, bh * 0.55)
         for t in tips[1:] + [back]:
             mid = ((prev[0] + t[0]) / 2, (prev[1] + t[1]) / 2)
-            pts.append((mid[0] + (wrist[0] - mid[0]) * 0.2, mid[1] + (wrist[1] - mid[1]) * 0.2))
+            k = float(p.get("scallop", 0.2))
+            pts.append((mid[0] + (wrist[0] - mid[0]) * k, mid[1] + (wrist[1] - mid[1]) * k))
             pts.append(t)
             prev = t
         f.poly(name, pts, memb, shading="rim")
@@ -582,12 +580,13 @@ def _bat(f: Figure, p: dict, m: dict, colors: dict) -> str:
         f.pivot("wing_root_" + name[5:], root)
     # ears, head, body
     hc = (0.0, -bh * 1.05)
+    el = float(p.get("ear_len", 2.0))
     for side in (-1, 1):
         f.poly(
             "head",
             [
                 (side * hr * 0.2, hc[1] - hr * 0.5),
-                (side * hr * 0.85, hc[1] - hr * 2.0),
+                (side * hr * 0.85, hc[1] - hr * el),
                 (side * hr * 1.0, hc[1] - hr * 0.1),
             ],
             prim,
@@ -598,7 +597,7 @@ def _bat(f: Figure, p: dict, m: dict, colors: dict) -> str:
                 "head",
                 [
                     (side * hr * 0.45, hc[1] - hr * 0.6),
-                    (side * hr * 0.82, hc[1] - hr * 1.55),
+                    (side * hr * 0.82, hc[1] - hr * (el - 0.45)),
                     (side * hr * 0.85, hc[1] - hr * 0.45),
                 ],
                 m["secondary"],
@@ -609,7 +608,7 @@ def _bat(f: Figure, p: dict, m: dict, colors: dict) -> str:
         "body",
         (0.0, bh * 0.2),
         (bw * 0.55, bh * 0.65),
-        darker(prim) if not p.get("light_belly") else m["secondary"],
+        m["secondary"] if "light_belly" in p["chosen"] else darker(prim),
         highlight=False,
     )
     f.ellipse("head", hc, (hr * 1.05, hr * 0.95), prim)
@@ -635,7 +634,7 @@ def _bat(f: Figure, p: dict, m: dict, colors: dict) -> str:
                 part="head",
             )
         )
-    if p.get("fangs", True):
+    if p.get("fangs", True) and "no_fangs" not in p["chosen"]:
         f.custom(lambda cv, fit: _fangs(cv, fit, hc, hr))
     f.pivot("neck", (0.0, hc[1] + hr * 0.8))
     f.pivot("center", (0.0, 0.0))
@@ -673,8 +672,8 @@ def _owl(f: Figure, p: dict, m: dict, colors: dict) -> str:
             pts.append((bx + side * (k * 0.5 - bulge * 0.3), by + k * 0.8 + bulge))
         f.poly(name, pts, wing, shading="rim")
         f.pivot("wing_root_" + name[5:], root)
-    # ear tufts, body, face
-    for side in (-1, 1):
+    # ear tufts (not on barn owls), body, face
+    for side in (-1, 1) if "no_tufts" not in p["chosen"] else ():
         f.poly(
             "head",
             [
@@ -716,12 +715,12 @@ def _owl_eye(cv: PartCanvas, fit: Fit, c, r, colors, m) -> None:
     x, y = fit.p(c)
     rp = r * fit.s
     if rp < 1.4:
-        cv.detail(ellipse_px(cv, (x, y), (max(rp, 0.6), max(rp, 0.6))), (250, 220, 60), part="head")
+        cv.detail(disc(cv, (x, y), max(rp, 0.6), max(rp, 0.6)), (250, 220, 60), part="head")
         cv.pixel(x, y, (20, 16, 16), part="head")
         return
-    cv.detail(ellipse_px(cv, (x, y), (rp, rp)), colors.get("eye", (250, 200, 40)), part="head", only_on=False)
+    cv.detail(disc(cv, (x, y), rp, rp), colors.get("eye", (250, 200, 40)), part="head", only_on=False)
     pr = max(rp * 0.5, 0.6)
-    cv.detail(ellipse_px(cv, (x, y + rp * 0.05), (pr, pr)), (20, 16, 16), part="head")
+    cv.detail(disc(cv, (x, y + rp * 0.05), pr, pr), (20, 16, 16), part="head")
     if rp >= 2.5:
         cv.pixel(x - pr * 0.5, y - pr * 0.5, (255, 255, 255), part="head")
 
@@ -729,7 +728,7 @@ def _owl_eye(cv: PartCanvas, fit: Fit, c, r, colors, m) -> None:
 def _chevrons(cv: PartCanvas, fit: Fit, bw, bh, m) -> None:
     if fit.s * bw < 6:
         return
-    body = cv.part == cv.part_names.index("body")
+    body = part_mask(cv, "body")
     col = m["primary"].ramp[SHADOW]
     for i, yy in enumerate((0.15, 0.42, 0.68)):
         for xx in (-0.35, 0.0, 0.35) if i % 2 == 0 else (-0.18, 0.18):
@@ -825,22 +824,15 @@ def _bee(f: Figure, p: dict, m: dict, colors: dict) -> str:
 
 
 def _stripes(cv: PartCanvas, fit: Fit, ac, bw, m, p) -> None:
-    body = cv.part == cv.part_names.index("body")
+    body = part_mask(cv, "body")
     cx, cy = fit.p(ac)
     L = bw * 1.2 * fit.s
-    ys = np.arange(cv.h)[:, None] + 0.5
-    xs = np.arange(cv.w)[None, :] + 0.5
+    xs, ys = centres(cv)
     a = math.radians(18)
     u = ((xs - cx) * math.cos(a) + (ys - cy) * math.sin(a)) / max(L, 1.0)  # -1 (tail) .. 1 (front)
-    n = 3
+    n = int(p.get("stripes", 3))
     band = ((u + 1.0) * n / 2.0 % 1.0) < 0.45
-    sel = body & band & (u < 0.85) & (u > -0.92) & ((xs - cx) < L * 0.95)
-    ramp = m["dark"].ramp
-    cur = cv.rgb[sel].astype(int).sum(1)
-    base = np.array(m["primary"].ramp[BASE]).sum()
-    cv.rgb[sel] = np.array(ramp, np.uint8)[
-        np.where(cur > base + 10, LIGHT, np.where(cur < base - 10, SHADOW, BASE))
-    ]
+    retone(cv, body & band & (u < 0.85) & (u > -0.92) & ((xs - cx) < L * 0.95), m["primary"], m["dark"])
 
 
 _BUILDERS = {"bird": _bird, "dragon": _dragon, "bat": _bat, "owl": _owl, "bee": _bee}
@@ -862,9 +854,7 @@ def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> Rendere
 
     x0, y0, x1, y1 = f.bbox()
     f.extra_box.append((x0, y0, x1, y1 + (y1 - y0) * 0.04))
-    fit = f.fit(h, w, anchor="center")
-    cv = PartCanvas(h, w)
-    f.draw(cv, fit)
+    cv, fit = f.draw_fitted(h, w, anchor="center")
     piv = dict(f.pivots)
     c = piv.get("center", (0.0, 0.0))
     piv["ground"] = (c[0], y1 + (y1 - y0) * 0.04)
