@@ -308,6 +308,37 @@ def merge_rare_colors(rgba: np.ndarray, n: int) -> tuple[np.ndarray, list[tuple[
     return out, sorted((int(c[0]), int(c[1]), int(c[2])) for c in cols[kept])
 
 
+def merge_similar_colors(rgba: np.ndarray, *, min_delta_e: float = 3.0) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Merge opaque colours closer than ``min_delta_e`` (CIE76 in Lab) into the commoner one.
+
+    Near-duplicate tones are invisible in pixel art and make palettes and grid recovery
+    ambiguous. Colours are visited from most to least frequent; each one closer than
+    ``min_delta_e`` to an already kept colour takes that colour. No new colour is made.
+
+    Returns the image (the input itself when nothing merges) and its sorted opaque palette.
+    """
+    colours, counts, mask, inverse = _colour_counts(rgba)
+    if len(colours) < 2:
+        return rgba, sorted(tuple(int(v) for v in c) for c in colours)
+    lab = to_lab(colours)
+    target = np.arange(len(colours))
+    kept: list[int] = []
+    for i in np.argsort(-counts, kind="stable"):
+        if kept:
+            d = np.sqrt(((lab[kept] - lab[i]) ** 2).sum(axis=1))
+            j = int(np.argmin(d))
+            if d[j] < min_delta_e:
+                target[i] = kept[j]
+                continue
+        kept.append(int(i))
+    palette = sorted(tuple(int(v) for v in colours[k]) for k in kept)
+    if len(kept) == len(colours):
+        return rgba, palette
+    out = rgba.copy()
+    out[mask, :3] = colours[target][inverse]
+    return out, palette
+
+
 # ---------------------------------------------------------------- recolouring
 
 

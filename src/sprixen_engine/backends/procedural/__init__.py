@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...core.palette import merge_similar_colors
 from ..base import RenderedSprite, SpriteSpec
 
 _RENDERERS = {
@@ -56,4 +57,7 @@ class ProceduralSpriteBackend:
         subject = self.catalogue[spec.subject]
         key = subject.archetype if subject.category in ("character", "creature") else subject.category
         module = importlib.import_module(f".{_RENDERERS[key]}", __name__)
-        return module.render(spec, subject.look, spec_rng(spec))
+        sprite = module.render(spec, subject.look, spec_rng(spec))
+        # tones closer than the eye can tell apart only blur the palette
+        sprite.rgba, sprite.palette = merge_similar_colors(sprite.rgba, min_delta_e=3.0)
+        return sprite

@@ -28,6 +28,7 @@ import numpy as np
 RGB = tuple[int, int, int]
 
 OUTLINE, SHADOW, BASE, LIGHT, HIGHLIGHT = range(5)
+_MIN_STEP = 0.035  # least HLS lightness between a ramp's dark tones
 _SHIFT = 4  # fractional bits for cv2 sub-pixel rasterisation
 _ONE = 1 << _SHIFT
 
@@ -68,9 +69,11 @@ class Material:
             rr, gg, bb = colorsys.hls_to_rgb(hh, ll, ss)
             return (round(rr * 255), round(gg * 255), round(bb * 255))
 
-        dark = min(0.22, lum * 0.55)
-        outline = tone(-(lum - max(0.06, lum * 0.28)) / max(contrast, 1e-6), 0.1, 0.70, 0.06)
-        shadow = tone(-dark, 0.06, 0.70, 0.04)
+        # dark tones keep a visible step (_MIN_STEP lightness) even for near-black bases
+        l_shadow = min(lum - min(0.22, lum * 0.55) * contrast, lum - _MIN_STEP)
+        l_outline = min(max(0.06, lum * 0.28), l_shadow - _MIN_STEP)
+        outline = tone((l_outline - lum) / max(contrast, 1e-6), 0.1, 0.70, 0.06)
+        shadow = tone((l_shadow - lum) / max(contrast, 1e-6), 0.06, 0.70, 0.04)
         light = tone(min(0.14, (1 - lum) * 0.45), -0.02, 0.15, 0.03)
         if glossy:
             highlight = tone(min(0.40, (1 - lum) * 0.85), -0.25, 0.15, 0.03)
