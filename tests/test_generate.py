@@ -216,3 +216,9 @@ def test_bad_input_names_the_field(engine: Engine, kwargs: dict, field: str):
 def test_sdxl_without_weights_is_a_clear_error(engine: Engine):
     with pytest.raises(ModelUnavailable, match="sdxl"):
         engine.generate("a knight", backend="sdxl")
+
+
+def test_subjects_named_alongside_become_details(engine: Engine):
+    for seed in range(4):
+        parts = engine.generate("a mossy rock", seed=seed).sprites[0].parts
+        assert parts.get("moss") is not None and parts["moss"].any()

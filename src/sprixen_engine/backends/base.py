@@ -35,6 +35,11 @@ class SpriteSpec:
     weapon : item id held in the weapon hand (``"sword"``, ``"bow"``, ...) or ``None`` for the
         subject's default; ``"none"`` for explicitly unarmed.
     shield : ``True``/``False`` to force a shield, ``None`` for the subject's default.
+    modifiers : other catalogue subjects named with the subject ("mossy rock" → ``("moss",)``);
+        renderers add them as details where they can.
+
+    Note: the Engine renders variant ``v`` of a request with ``seed = request_seed + v``;
+    renderers recover the request seed as ``seed - variant`` to rotate designs per request.
     """
 
     subject: str
@@ -48,6 +53,7 @@ class SpriteSpec:
     seed: int = 0
     weapon: str | None = None
     shield: bool | None = None
+    modifiers: tuple[str, ...] = ()
 
 
 @dataclass

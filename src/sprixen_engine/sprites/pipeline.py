@@ -160,7 +160,8 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
         raise invalid("reference_image", "is required when type is 'variation'", None)
     base_spec = SpriteSpec(subject=interp.subject, category=interp.category, archetype=interp.archetype,
                            size=(nat_h, nat_w), style=styles, colors=tuple(c for _, c in interp.colors),
-                           view=view, seed=seed, weapon=interp.weapon, shield=interp.shield)
+                           view=view, seed=seed, weapon=interp.weapon, shield=interp.shield,
+                           modifiers=tuple(interp.modifiers))
     resize_mode = choose_resize_mode(request.pixel_perfect, art_style=art_style, src_hw=(nat_h, nat_w),
                                      dst_hw=(out_h, out_w))
     t_parse = time.perf_counter()
@@ -234,6 +235,7 @@ def _make_pack(items: list[str], base_spec: SpriteSpec, variant: int, vseed: int
         spec = replace(base_spec, subject=it.subject, category=it.category, archetype=it.archetype,
                        colors=tuple(c for _, c in it.colors) or base_spec.colors, variant=variant,
                        seed=(vseed + 7919 * i) & 0xFFFFFFFF, weapon=it.weapon, shield=it.shield,
+                       modifiers=tuple(it.modifiers),
                        view="side" if it.category != "item" else "front")
         rgba = backend.render(spec).rgba
         rgba, _ = _postprocess(rgba, request=request, pixel=pixel, retro=retro, reference=reference)

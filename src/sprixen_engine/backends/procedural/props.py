@@ -516,7 +516,7 @@ def _rock(ctx: Ctx) -> dict:
                 S.crack(ctx, S.erode(sel, 1), pts, stone)
             pits = S.speckle(ctx, S.erode(sel, 1) & (t == BASE), float(rng.uniform(0.02, 0.07)))
             S.tone(ctx, pits, stone, SHADOW)
-    if form == 1 or ctx.has("nature") or ctx.chance(0.25):
+    if form == 1 or ctx.has("nature", "moss") or ctx.chance(0.25):
         moss = ctx.mat("moss", (96, 160, 60))
         top = S.edge_toward(allm, 0, -1)
         mm = top.copy()

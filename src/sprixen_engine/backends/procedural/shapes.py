@@ -125,7 +125,8 @@ class Ctx:
 
     # -- style flags
     def has(self, *names: str) -> bool:
-        return any(n in self.styles for n in names)
+        """Whether the prompt asked for any of ``names`` as a style or named it as a modifier."""
+        return any(n in self.styles or n in self.spec.modifiers for n in names)
 
     @property
     def dark(self) -> bool:
