@@ -36,8 +36,8 @@ try:
 except ImportError:  # running from a checkout without the package installed
     sys.path.insert(0, str(ROOT / "src"))
 
-from sprixen_engine.core.pixelgrid import pixelize
-from test_pixelize import _lab, cell_accuracy, degrade, make_sprite
+from sprixen_engine.core.pixelgrid import pixelize  # noqa: E402
+from test_pixelize import _lab, cell_accuracy, degrade, make_sprite  # noqa: E402
 
 SIZE = 1024
 PEERS = ("proper-pixel-art", "pixel-snapper")

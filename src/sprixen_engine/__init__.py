@@ -31,7 +31,12 @@ _EXPORTS = {
     "NotFound": "errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Engine", "EngineConfig", "GenerationRequest", "GenerationResult", "InvalidRequest", "ModelUnavailable",
+    "NotFound", "SpriteAsset", "SprixenError", "add_outline", "extract_palette", "limit_colors", "load_config",
+    "map_to_palette", "pixelize", "remove_background",
+]
+assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import add_outline, extract_palette, limit_colors, map_to_palette, pixelize, remove_background

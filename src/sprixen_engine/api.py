@@ -27,7 +27,8 @@ def pixelize(image: Any, *, colors: int | None = None, size: tuple[int, int] | s
     -------
     PIL RGBA image (or a list for a list input) at the recovered resolution.
     """
-    from .core.pixelgrid import pixelize as _pixelize, pixelize_frames
+    from .core.pixelgrid import pixelize as _pixelize
+    from .core.pixelgrid import pixelize_frames
 
     if isinstance(size, str):
         from .requests import parse_resolution

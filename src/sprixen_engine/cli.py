@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -38,13 +37,13 @@ def generate(
     output: Path = typer.Option(Path("."), "-o", "--output", help="Folder to write PNGs and JSON into."),
     type: str = typer.Option("sprite", "--type", help="sprite|variation|character|item|environment|pack"),
     variants: int = typer.Option(1, "--variants", "-n", help="Number of variants, 1–3."),
-    resolution: Optional[str] = typer.Option(None, "--resolution", help="Output size WxH, e.g. 64x64."),
+    resolution: str | None = typer.Option(None, "--resolution", help="Output size WxH, e.g. 64x64."),
     pixel_perfect: str = typer.Option("auto", "--pixel-perfect", help="auto|on|off"),
     no_base: bool = typer.Option(False, "--no-base", help="Strip ground shadows and pedestals."),
     skip_bg_removal: bool = typer.Option(False, "--skip-bg-removal", help="Keep the background."),
-    pack_items: Optional[str] = typer.Option(None, "--pack-items", help="Comma-separated items for one sheet."),
-    reference: Optional[Path] = typer.Option(None, "--reference", help="Reference PNG (variation or style)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible output."),
+    pack_items: str | None = typer.Option(None, "--pack-items", help="Comma-separated items for one sheet."),
+    reference: Path | None = typer.Option(None, "--reference", help="Reference PNG (variation or style)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible output."),
     backend: str = typer.Option("auto", "--backend", help="auto|procedural|sdxl"),
 ) -> None:
     """Generate sprites from a text prompt."""
@@ -106,9 +105,9 @@ def batch(
 def pixelize(
     image: Path = typer.Argument(..., help="Input image (pseudo pixel art)."),
     output: Path = typer.Option(..., "-o", "--output", help="Output PNG."),
-    colors: Optional[int] = typer.Option(None, "--colors", help="Palette size (default: detected)."),
-    size: Optional[str] = typer.Option(None, "--size", help="Snap to exactly WxH."),
-    cell: Optional[float] = typer.Option(None, "--cell", help="Cell size override in source pixels."),
+    colors: int | None = typer.Option(None, "--colors", help="Palette size (default: detected)."),
+    size: str | None = typer.Option(None, "--size", help="Snap to exactly WxH."),
+    cell: float | None = typer.Option(None, "--cell", help="Cell size override in source pixels."),
     scale: int = typer.Option(1, "--scale", help="Also upscale the result by this integer (nearest)."),
 ) -> None:
     """Recover the true-resolution sprite from an upscaled, blurred, noisy rendition."""

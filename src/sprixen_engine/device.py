@@ -31,7 +31,7 @@ class DevicePolicy:
     reason: str = "default"
 
     @classmethod
-    def detect(cls, prefer: str = "auto", *, cuda_dtype: str = "fp16") -> "DevicePolicy":
+    def detect(cls, prefer: str = "auto", *, cuda_dtype: str = "fp16") -> DevicePolicy:
         """Pick a device. ``prefer`` is ``auto`` | ``cpu`` | ``cuda``.
 
         ``auto`` uses CUDA when torch is installed and sees a GPU, else the CPU.

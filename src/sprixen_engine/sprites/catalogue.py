@@ -7,7 +7,6 @@ optional ``look`` table (the renderers' data). Unknown keys are ignored.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field

@@ -51,7 +51,7 @@ class Material:
     ramp: tuple[RGB, RGB, RGB, RGB, RGB]
 
     @classmethod
-    def from_base(cls, rgb: RGB, *, contrast: float = 1.0, glossy: bool = False) -> "Material":
+    def from_base(cls, rgb: RGB, *, contrast: float = 1.0, glossy: bool = False) -> Material:
         """Derive a ramp from a base colour.
 
         Shadows get darker, more saturated and shift toward blue/purple; lights get

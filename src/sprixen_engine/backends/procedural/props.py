@@ -187,7 +187,7 @@ def _pine(ctx: Ctx) -> dict:
         tiers.append((m, y0, y1, half))
         foliage |= m
     # paint bottom tier first so upper tiers overlap with a shadow line
-    for i, (m, y0, y1, half) in enumerate(reversed(tiers)):
+    for m, y0, y1, half in reversed(tiers):
         t = np.where(ctx.pxc < b.x(0.5) + (ctx.pyc - b.y(y0)) * -0.15, LIGHT, BASE).astype(np.int8)
         t[(ctx.pxc > b.x(0.5) + half * b.W * 0.45)] = SHADOW
         sel = S.paint_tones(ctx, "foliage", m, needles, t, inner="shadow")
