@@ -27,10 +27,11 @@ image border:
    the pattern that show both tones.
 4. **GrabCut** when the border is still textured after smoothing (median distance above
    ``TEXTURED`` ΔE), at working resolution: initialised with the border's background
-   samples as sure background, the pixels a strict fill (1.5 x their median distance)
-   reaches as probable background and the rest as probable foreground. It also removes
-   enclosed background, and it can lose parts coloured like the texture and parts thinner
-   than about two working pixels.
+   samples as sure background, the rest of the border and the pixels a strict fill (1.5 x
+   their median distance) reaches as probable background and the rest as probable
+   foreground. It also removes enclosed background, and it can lose parts coloured like the
+   texture and parts thinner than about two working pixels, or keep texture coloured like
+   the subject where the subject nearly encloses it.
 5. Foreground components smaller than ``KEEP_PART`` of the largest are dropped.
 6. **Edges at full resolution**, inside the subject's bounding box: pixels in a band around
    the working-resolution boundary are re-thresholded against the background model; then
@@ -235,9 +236,10 @@ def _find_checker(rgb: np.ndarray) -> _Checker | None:
     """Detect a painted two-tone checkerboard on the border of ``rgb`` (H, W, 3) uint8.
 
     A row (top or bottom) and a column (left or right) must each show a square wave of the
-    same period (:func:`_line_period`); those stretches give the tones, and at least
+    same period (:func:`_line_period`); those stretches give the tones. At least
     ``CHECKER_SHARE`` of the whole border must match the pattern (the subject may cover the
-    rest).
+    rest), and a tenth as many at most may show a tone on the other tone's squares (which
+    rules out, say, a subject's stripes along two edges of a flat background).
     """
     h, w = rgb.shape[:2]
     rows = [(y, wave) for y in (0, h - 1) if (wave := _line_period(rgb[y]))]
@@ -255,7 +257,9 @@ def _find_checker(rgb: np.ndarray) -> _Checker | None:
     if np.abs(tones[0] - tones[1]).max() < 6 or np.mean(_tone_fit(colours, tones, parity)) < 0.9:
         return None
     ys, xs = _ring(h, w)
-    if np.mean(_tone_fit(rgb[ys, xs].astype(np.float32), tones, checker.parity(ys, xs))) < CHECKER_SHARE:
+    colours, parity = rgb[ys, xs].astype(np.float32), checker.parity(ys, xs)
+    fits, swapped = _tone_fit(colours, tones, parity), _tone_fit(colours, tones, 1 - parity)
+    if fits.mean() < CHECKER_SHARE or np.count_nonzero(swapped & ~fits) > np.count_nonzero(fits) / 10:
         return None
     return replace(checker, tones=np.concatenate([_lab(tones), tones], axis=1).astype(np.float32))
 
@@ -482,10 +486,12 @@ def _segment_smooth(
         colours = cv2.blur(colours, (3, 3))
         dist = _delta_e(colours[..., :3], field[..., :3])
         noise = float(np.median(dist[ys, xs]))
-    if noise > TEXTURED:  # GrabCut, seeded with what is surely background
-        sure = np.zeros(dist.shape, bool)
+    if noise > TEXTURED:  # GrabCut; the border's other samples may be texture or subject
+        seeds = _border_fill(dist < (tolerance or 1.5 * noise))
+        seeds[[0, -1], :] = seeds[:, [0, -1]] = True
+        sure = np.zeros_like(seeds)
         sure[ys, xs] = True
-        fg = _grabcut(rgb, _border_fill(dist < (tolerance or 1.5 * noise)), sure)
+        fg = _grabcut(rgb, seeds, sure)
         return fg, _local_mean(colours, ~fg, field)
 
     tol = tolerance or _adaptive_tolerance(noise)
@@ -556,8 +562,7 @@ def _border_fill(candidate: np.ndarray) -> np.ndarray:
 
 
 def _grabcut(rgb: np.ndarray, seeds: np.ndarray, sure: np.ndarray) -> np.ndarray:
-    """GrabCut foreground (h, w) bool; ``seeds`` are probably background, ``sure`` (the
-    border's background samples) surely.
+    """GrabCut foreground (h, w) bool; ``seeds`` are probably background, ``sure`` surely.
 
     Without pixels of either kind there is nothing to cut and the seeds are the answer.
     Deterministic: OpenCV's RNG (GrabCut's k-means) is seeded first.
