@@ -181,24 +181,25 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
         if request.type == "variation":
             assert reference is not None
             rgba = vary_sprite(reference, np.random.default_rng(vseed), variant=v)
-            parts, pivots, palette = {}, {}, []
+            parts, pivots = {}, {}
             src_hw = rgba.shape[:2]
         else:
             spec = replace(base_spec, variant=v, seed=vseed)
             rendered = backend.render(spec)
             rgba, parts, pivots = rendered.rgba, rendered.parts, rendered.pivots
-            palette = rendered.palette
             src_hw = (nat_h, nat_w)
         rgba, steps = _postprocess(rgba, request=request, pixel=pixel, retro=retro, reference=reference)
         dst_hw = (out_h, out_w) if request.type != "variation" or request.resolution else src_hw
         if rgba.shape[:2] != dst_hw:
             rgba = resize(rgba, (dst_hw[1], dst_hw[0]), mode=resize_mode)
             steps.append(f"resize_{resize_mode}")
-        parts = {k: m & (rgba[..., 3] > 0) for k, m in _scale_parts(parts, pivots, src_hw, dst_hw)[0].items()}
-        pivots = _scale_parts({}, pivots, src_hw, dst_hw)[1]
+        parts, pivots = _scale_parts(parts, pivots, src_hw, dst_hw)
+        parts = {k: m & (rgba[..., 3] > 0) for k, m in parts.items()}
+        final_palette = palette_kernels.extract_palette(rgba)
         sprites.append(SpriteAsset(image=to_pil(rgba), parts=parts, pivots=pivots, metadata={
             "variant": v, "seed": vseed, "nativeSize": f"{src_hw[1]}x{src_hw[0]}", "steps": steps,
-            "palette": [list(map(int, c)) for c in palette]}))
+            # the palette of the delivered image; smooth (Lanczos) output has too many colours to list
+            "palette": [list(map(int, c)) for c in final_palette] if len(final_palette) <= 64 else None}))
 
     # 6. metadata
     t_end = time.perf_counter()
