@@ -91,3 +91,15 @@ def test_palette_tools(sprites):
     outlined = np.asarray(sx.add_outline(blob))
     ring = (outlined[..., 3] > 0) & (blob[..., 3] == 0)
     assert ring.sum() == 16 and outlined[ring][:, :3].mean() < 120
+
+
+def test_resize_follows_pixel_perfect(sprites):
+    knight = sprites[0]
+    colours = {tuple(c) for c in knight.reshape(-1, 4)}
+    up = np.asarray(sx.resize(knight, "256x256"))  # auto, whole-number upscale of pixel art: nearest
+    assert up.shape == (256, 256, 4) and {tuple(c) for c in up.reshape(-1, 4)} <= colours
+    assert np.array_equal(up[::8, ::8], knight)
+    smooth = np.asarray(sx.resize(knight, (100, 100), pixel_perfect="off"))
+    assert smooth.shape == (100, 100, 4) and len({tuple(c) for c in smooth.reshape(-1, 4)}) > len(colours)
+    with pytest.raises(sx.InvalidRequest, match="pixelPerfect"):
+        sx.resize(knight, "64x64", pixel_perfect="sometimes")

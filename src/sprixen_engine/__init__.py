@@ -25,6 +25,7 @@ _EXPORTS = {
     "map_to_palette": "api",
     "limit_colors": "api",
     "add_outline": "api",
+    "resize": "api",
     "SprixenError": "errors",
     "InvalidRequest": "errors",
     "ModelUnavailable": "errors",
@@ -34,12 +35,12 @@ _EXPORTS = {
 __all__ = [
     "Engine", "EngineConfig", "GenerationRequest", "GenerationResult", "InvalidRequest", "ModelUnavailable",
     "NotFound", "SpriteAsset", "SprixenError", "add_outline", "extract_palette", "limit_colors", "load_config",
-    "map_to_palette", "pixelize", "remove_background",
+    "map_to_palette", "pixelize", "remove_background", "resize",
 ]
 assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import add_outline, extract_palette, limit_colors, map_to_palette, pixelize, remove_background
+    from .api import add_outline, extract_palette, limit_colors, map_to_palette, pixelize, remove_background, resize
     from .config import EngineConfig, load_config
     from .engine import Engine
     from .errors import InvalidRequest, ModelUnavailable, NotFound, SprixenError

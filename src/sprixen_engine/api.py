@@ -95,3 +95,22 @@ def add_outline(image: Any, *, color: tuple[int, int, int] | None = None, select
     from .core.palette import add_outline as _outline
 
     return to_pil(_outline(as_rgba(image), color=color, selective=selective, thickness=thickness))
+
+
+def resize(image: Any, size: tuple[int, int] | str, *, pixel_perfect: str = "auto",
+           art_style: str = "pixel") -> Image.Image:
+    """Resize a sprite with the API's ``pixelPerfect`` rule.
+
+    ``on`` = nearest neighbour, ``off`` = Lanczos (on premultiplied alpha), ``auto`` = nearest
+    for pixel art at whole-number scales or targets up to 128 px, Lanczos otherwise and for
+    smooth styles (see :func:`sprixen_engine.core.resize.choose_resize_mode`).
+    ``size`` is ``(w, h)`` or ``"WxH"``.
+    """
+    from .core.resize import choose_resize_mode
+    from .core.resize import resize as _resize
+    from .requests import parse_resolution
+
+    w, h = parse_resolution(size, field="size") if isinstance(size, str) else size
+    rgba = as_rgba(image)
+    mode = choose_resize_mode(pixel_perfect, art_style=art_style, src_hw=rgba.shape[:2], dst_hw=(h, w))
+    return to_pil(_resize(rgba, (w, h), mode=mode))
