@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sprixen_engine.backends.base import ARCHETYPES, CATEGORIES, VIEWS
-from sprixen_engine.sprites.catalogue import Subject, default_config_dir, load_catalogue
+from sprixen_engine.config import config_dir as default_config_dir
+from sprixen_engine.sprites.catalogue import Subject, load_catalogue
 from sprixen_engine.sprites.prompt import PromptInterpretation, load_vocabulary, parse_prompt
 
 CATALOGUE = load_catalogue(default_config_dir())

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SprixenError, invalid
+from .results import slug
 
 MANIFEST = "manifest.json"
 _INT_FIELDS = {"variant_count", "variantCount", "seed"}
@@ -102,11 +103,6 @@ def _coerce(key: str, value: str) -> Any:
     return value
 
 
-def _slug(text: str, limit: int = 40) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s[:limit].rstrip("-") or "item"
-
-
 def load_manifest(out_dir: Path) -> dict[str, Any]:
     path = out_dir / MANIFEST
     if path.exists():
@@ -155,7 +151,7 @@ def run_batch(engine: Any, rows: list[BatchRow], out_dir: str | Path, *, default
             try:
                 request = parse_request(GenerationRequest, fields)
                 result = engine.run_generation(request)
-                folder = f"{row.line:05d}-{_slug(request.prompt)}"
+                folder = f"{row.line:05d}-{slug(request.prompt)}"
                 files = [str(p.relative_to(out)) for p in result.save(out / folder)]
                 items[slot] = {"status": "done", "key": row.key, "id": result.id, "seed": result.metadata["seed"],
                                "request": {k: v for k, v in fields.items() if k != "reference_image"},

@@ -7,12 +7,19 @@ using stable file names (``{id}_v1.png``, ``{id}.json`` ...).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
+
+
+def slug(text: str, *, limit: int = 40, sep: str = "-") -> str:
+    """A file-name-safe lower-case slug of ``text`` ("A Red Dragon!" → "a-red-dragon")."""
+    s = re.sub(r"[^a-z0-9]+", sep, text.lower()).strip(sep)
+    return s[:limit].rstrip(sep) or "item"
 
 
 @dataclass

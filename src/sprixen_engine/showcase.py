@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,7 @@ import numpy as np
 from PIL import Image
 
 from .config import read_toml
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48]
+from .results import slug
 
 
 def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> Path:
@@ -63,7 +59,7 @@ def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> 
 
 
 def _card(title: str, req: dict[str, Any], result: Any, out: Path) -> dict[str, Any]:
-    stem = f"{_slug(title)}_{req.get('resolution', 'ref')}"
+    stem = f"{slug(title, limit=48)}_{req.get('resolution', 'ref')}"
     files = []
     for n, img in enumerate(result.images, start=1):
         name = f"sprites/{stem}_v{n}.png"

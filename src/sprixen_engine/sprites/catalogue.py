@@ -16,7 +16,7 @@ from typing import Any
 
 from ..backends.base import ARCHETYPES, CATEGORIES
 
-__all__ = ["Subject", "default_config_dir", "load_catalogue"]
+__all__ = ["Subject", "load_catalogue"]
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -43,11 +43,6 @@ class Subject:
     look: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-def default_config_dir() -> Path:
-    """The ``configs/`` folder (see :func:`sprixen_engine.config.config_dir`)."""
-    from ..config import config_dir
-
-    return config_dir()
 
 
 def load_catalogue(config_dir: Path) -> dict[str, Subject]:

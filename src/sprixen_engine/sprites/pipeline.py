@@ -26,7 +26,7 @@ from ..core.matting import remove_background
 from ..core.resize import choose_resize_mode, resize
 from ..core.variation import vary_sprite
 from ..requests import GenerationRequest
-from ..results import GenerationResult, SpriteAsset
+from ..results import GenerationResult, SpriteAsset, slug
 from .catalogue import load_catalogue
 from .prompt import PromptInterpretation, load_vocabulary, parse_prompt
 
@@ -245,7 +245,7 @@ def _make_pack(items: list[str], base_spec: SpriteSpec, variant: int, vseed: int
         r, c = divmod(i, cols)
         x, y = pad + c * (cell_w + pad), pad + r * (cell_h + pad)
         sheet[y:y + cell_h, x:x + cell_w] = rgba
-        name = _unique_name(re.sub(r"[^a-z0-9]+", "_", item.lower()).strip("_") or f"item{i}", frames)
+        name = _unique_name(slug(item, limit=60, sep="_"), frames)
         frames[name] = {"frame": {"x": x, "y": y, "w": cell_w, "h": cell_h}, "rotated": False, "trimmed": False,
                         "spriteSourceSize": {"x": 0, "y": 0, "w": cell_w, "h": cell_h},
                         "sourceSize": {"w": cell_w, "h": cell_h}, "subject": it.subject}

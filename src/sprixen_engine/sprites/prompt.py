@@ -62,7 +62,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..backends.base import ARCHETYPES, CATEGORIES, VIEWS
-from .catalogue import Subject, default_config_dir, load_catalogue
+from ..config import config_dir as default_config_dir
+from .catalogue import Subject, load_catalogue
 
 __all__ = ["PromptInterpretation", "Vocabulary", "load_vocabulary", "parse_prompt"]
 
