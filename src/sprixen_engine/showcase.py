@@ -67,7 +67,8 @@ def _card(title: str, req: dict[str, Any], result: Any, out: Path) -> dict[str, 
         files.append(name)
     meta = result.metadata
     interp = meta.get("interpretation", {})
-    return {"title": title, "resolution": req.get("resolution"), "files": files, "seed": meta["seed"],
+    w, h = result.images[0].size
+    return {"title": title, "resolution": req.get("resolution"), "files": files, "size": [w, h], "seed": meta["seed"],
             "subject": interp.get("subject"), "category": interp.get("category"),
             "archetype": interp.get("archetype"), "confidence": interp.get("subject_confidence"),
             "matchedBy": interp.get("matched_by"), "styles": meta.get("styles"), "backend": meta["backend"],
@@ -99,7 +100,9 @@ def _contact_sheet(cards: list[dict[str, Any]], out: Path, *, scale: int = 4, pa
 def _html(cards: list[dict[str, Any]], sheet: str, elapsed: float) -> str:
     rows = []
     for c in cards:
-        imgs = "".join(f'<img src="{html.escape(f)}" alt="">' for f in c["files"])
+        w, h = c["size"]
+        k = max(1, 128 // max(w, h))  # whole-number enlargement keeps every pixel square
+        imgs = "".join(f'<img src="{html.escape(f)}" width="{w * k}" height="{h * k}" alt="">' for f in c["files"])
         conf = f"{c['confidence']:.2f}" if isinstance(c.get("confidence"), (int, float)) else "–"
         info = (f"{html.escape(str(c['subject']))} · {html.escape(str(c['category']))}"
                 f"{' · ' + html.escape(str(c['archetype'])) if c.get('archetype') else ''} · conf {conf}"
@@ -112,10 +115,10 @@ def _html(cards: list[dict[str, Any]], sheet: str, elapsed: float) -> str:
 <style>
 body {{ background:#1d1f27; color:#d8dae3; font:14px/1.4 system-ui, sans-serif; margin:24px; }}
 h1 {{ font-size:22px; }} h3 {{ font-size:14px; margin:8px 0 2px; }} p {{ margin:0; color:#9aa0b4; font-size:12px; }}
-.grid {{ display:grid; grid-template-columns:repeat(auto-fill, minmax(330px, 1fr)); gap:16px; }}
+.grid {{ display:grid; grid-template-columns:repeat(auto-fill, minmax(430px, 1fr)); gap:16px; }}
 .card {{ background:#272a35; border-radius:8px; padding:12px; }}
 .imgs {{ display:flex; gap:8px; flex-wrap:wrap; align-items:flex-end; }}
-.imgs img {{ image-rendering:pixelated; width:96px; height:auto;
+.imgs img {{ image-rendering:pixelated;
   background:repeating-conic-gradient(#3a3d4a 0% 25%, #434757 0% 50%) 0 0/16px 16px; }}
 img.sheet {{ image-rendering:pixelated; max-width:100%; }}
 </style></head><body>
