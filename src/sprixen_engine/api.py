@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from PIL import Image
 
 from .core.image import as_rgba, to_pil
-from .errors import ModelUnavailable, invalid
+from .errors import invalid
 
 
 def pixelize(image: Any, *, colors: int | None = None, size: tuple[int, int] | str | None = None,
@@ -51,19 +52,22 @@ def remove_background(image: Any, *, method: str = "auto", no_base: bool = False
     Parameters
     ----------
     image : PIL image, array, path or bytes.
-    method : ``auto`` (RMBG-2.0 when its weights are present, else classic) | ``classic`` | ``rmbg``.
+    method : ``auto`` (RMBG-2.0 when its weights are installed, else classic) | ``classic`` | ``rmbg``.
     no_base : also strip ground shadows and pedestals under the subject.
     hard : force hard (pixel art) or soft (anti-aliased) alpha; ``None`` detects it.
     """
-    from .core.matting import remove_background as _classic
+    if method == "classic":  # no Engine (config, registry) needed for the kernel
+        from .core.matting import remove_background as _classic
 
-    if method not in ("auto", "classic", "rmbg"):
-        raise invalid("method", "must be one of 'auto', 'classic', 'rmbg'", method)
-    if method == "rmbg":
-        # PLACEHOLDER: the RMBG-2.0 backend is issue #3 and is not implemented yet.
-        raise ModelUnavailable("method 'rmbg' is not available: the RMBG-2.0 backend is not implemented in this "
-                               "version (see the README's development section). Use method='classic' or 'auto'.")
-    return to_pil(_classic(as_rgba(image), hard=hard, no_base=no_base))
+        return to_pil(_classic(as_rgba(image), hard=hard, no_base=no_base))
+    return _default_engine().remove_background(image, method=method, no_base=no_base, hard=hard)
+
+
+@lru_cache(maxsize=1)
+def _default_engine():
+    from .engine import Engine
+
+    return Engine()
 
 
 def extract_palette(image: Any, *, max_colors: int | None = None) -> list[tuple[int, int, int]]:

@@ -12,10 +12,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .cli_weights import weights_app
 from .errors import SprixenError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sprixen-engine: offline game sprites, animations, tiles, maps and music.")
+app.add_typer(weights_app, name="weights")
 err = Console(stderr=True)
 out = Console()
 

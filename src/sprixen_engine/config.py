@@ -51,6 +51,8 @@ class GenerationSettings(_Section):
     max_native_smooth: int = Field(128, ge=16, le=512)
     default_art_style: Literal["pixel", "vector", "painterly"] = "pixel"
     pack_padding: int = Field(2, ge=0, le=16)
+    # Square size (px) a model backend (SDXL) draws at before matting and pixelize/resize.
+    model_resolution: int = Field(1024, ge=64, le=2048, multiple_of=8)
 
 
 class DeviceSettings(_Section):
@@ -58,11 +60,21 @@ class DeviceSettings(_Section):
     cuda_dtype: Literal["fp16", "bf16", "fp32"] = "fp16"
 
 
+class WeightsSettings(_Section):
+    """``[weights]``: explicit model folders (or files), model id → path; checked before any other place.
+
+    Relative paths are resolved against the config folder (``configs/``); ``~`` and ``$VARS`` are expanded.
+    """
+
+    paths: dict[str, str] = {}
+
+
 class EngineConfig(_Section):
     """All engine settings. ``config_dir`` is where the other data files (subjects, palettes) live."""
 
     generation: GenerationSettings = GenerationSettings()
     device: DeviceSettings = DeviceSettings()
+    weights: WeightsSettings = WeightsSettings()
     config_dir: Path = Field(default_factory=config_dir)
 
 

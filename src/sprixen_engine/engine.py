@@ -17,7 +17,7 @@ from typing import Any
 
 from .backends.base import SpriteBackend
 from .config import EngineConfig, load_config
-from .errors import ModelUnavailable, SprixenError, invalid
+from .errors import SprixenError, invalid
 from .requests import GenerationRequest, parse_request
 from .results import GenerationResult
 
@@ -34,7 +34,9 @@ class Engine:
     def __init__(self, config: EngineConfig | str | Path | None = None) -> None:
         self.config = config if isinstance(config, EngineConfig) else load_config(config)
         self._backends: dict[str, SpriteBackend] = {}
+        self._matting: dict[str, Any] = {}
         self._device = None
+        self._weights = None
         self._lazy_embedder = None
 
     # ------------------------------------------------------------------ plumbing
@@ -47,25 +49,77 @@ class Engine:
             self._device = DevicePolicy.detect(self.config.device.prefer, cuda_dtype=self.config.device.cuda_dtype)
         return self._device
 
+    @property
+    def weights(self):  # -> WeightsRegistry
+        """The :class:`~sprixen_engine.backends.weights.WeightsRegistry` (``configs/models.toml``)."""
+        if self._weights is None:
+            from .backends.weights import registry_from_config
+
+            self._weights = registry_from_config(self.config)
+        return self._weights
+
+    def matting_backend(self, method: str = "auto"):  # -> MattingBackend
+        """Resolve ``auto`` | ``classic`` | ``rmbg`` to a matting backend.
+
+        ``auto`` uses RMBG-2.0 when one of its ONNX exports is installed, else the classic kernel;
+        ``rmbg`` without weights raises :class:`ModelUnavailable` naming the files and where to put them.
+        """
+        if method not in ("auto", "classic", "rmbg"):
+            raise invalid("method", "must be one of 'auto', 'classic', 'rmbg'", method)
+        if method == "auto":
+            method = "rmbg" if any(self.weights.available(i) for i in ("rmbg-2.0-onnx", "rmbg-2.0-onnx-fp16")) \
+                else "classic"
+        if method not in self._matting:
+            if method == "classic":
+                from .backends.classic_matting import ClassicMatting
+
+                self._matting[method] = ClassicMatting()
+            else:
+                from .backends.rmbg import RMBGMatting
+
+                self._matting[method] = RMBGMatting.from_registry(self.weights, device=self.device)
+        return self._matting[method]
+
     def sprite_backend(self, name: str = "auto") -> tuple[SpriteBackend, str]:
         """Resolve ``auto`` | ``procedural`` | ``sdxl`` to a backend; returns it and a note on the choice.
 
-        ``auto`` runs the embedded procedural backend until model weights are available.
-        Asking for ``sdxl`` explicitly raises :class:`ModelUnavailable`.
+        ``auto`` runs SDXL when its weights are installed and a CUDA device is present (SDXL on a
+        CPU takes minutes per image), else the embedded procedural backend. ``sdxl`` explicitly
+        runs it on whatever device there is, and raises :class:`ModelUnavailable` naming the files
+        and where to put them when the weights are missing.
         """
         if name not in ("auto", "procedural", "sdxl"):
             raise invalid("backend", "must be one of 'auto', 'procedural', 'sdxl'", name)
+        if name == "auto":
+            if self.weights.available("sdxl-base-1.0") and self.device.device == "cuda":
+                return self._sdxl(), "auto: SDXL weights and a CUDA device are present"
+            reason = "no SDXL weights" if not self.weights.available("sdxl-base-1.0") else "no CUDA device"
+            return self._procedural(), f"auto: {reason}, embedded procedural backend"
         if name == "sdxl":
-            # PLACEHOLDER: the SDXL backend (diffusers) is issue #3 and is not implemented yet.
-            raise ModelUnavailable(
-                "backend 'sdxl' is not available: the SDXL model backend is not implemented in this version "
-                "(see the README's development section). Use backend='procedural' or 'auto'.")
+            return self._sdxl(), "requested"
+        return self._procedural(), "requested"
+
+    def _procedural(self) -> SpriteBackend:
         if "procedural" not in self._backends:
             from .backends.procedural import ProceduralSpriteBackend
 
             self._backends["procedural"] = ProceduralSpriteBackend(self.config.config_dir)
-        note = "requested" if name == "procedural" else "auto: no model backend available, embedded default"
-        return self._backends["procedural"], note
+        return self._backends["procedural"]
+
+    def _sdxl(self) -> SpriteBackend:
+        """The SDXL backend on the installed weights: the fp16-fix VAE on CUDA and the pixel-art LoRA
+        when present (the engine is pixel-art first)."""
+        if "sdxl" not in self._backends:
+            from .backends.sdxl import SDXLSpriteBackend
+
+            weights = self.weights
+            model_dir = weights.require("sdxl-base-1.0")
+            vae = weights.locate("sdxl-vae-fp16-fix") if self.device.device == "cuda" else None
+            lora = weights.locate("pixel-art-xl-lora")
+            self._backends["sdxl"] = SDXLSpriteBackend(model_dir, device=self.device, vae_dir=vae,
+                                                       lora=[(lora, 1.0)] if lora else (),
+                                                       config_dir=self.config.config_dir)
+        return self._backends["sdxl"]
 
     # ------------------------------------------------------------------ sprites
     def generate(self, prompt: str, *, type: str = "sprite", variant_count: int = 1,
@@ -108,7 +162,7 @@ class Engine:
 
         sprite_backend, note = self.sprite_backend(request.backend)
         result = generate_sprites(request, backend=sprite_backend, config=self.config,
-                                  embedder=self._embedder())
+                                  embedder=self._embedder(), matting=self.matting_backend)
         result.metadata["backendChoice"] = note
         return result
 
@@ -148,8 +202,11 @@ class Engine:
 
         return pixelize(image, **kwargs)
 
-    def remove_background(self, image: Any, **kwargs: Any):
-        """See :func:`sprixen_engine.remove_background`."""
-        from .api import remove_background
+    def remove_background(self, image: Any, *, method: str = "auto", no_base: bool = False,
+                          hard: bool | None = None):
+        """Cut the subject out of ``image`` with :meth:`matting_backend` (see
+        :func:`sprixen_engine.remove_background`); returns a PIL RGBA image."""
+        from .core.image import as_rgba, to_pil
 
-        return remove_background(image, **kwargs)
+        backend = self.matting_backend(method)
+        return to_pil(backend.remove(as_rgba(image), hard=hard, no_base=no_base))

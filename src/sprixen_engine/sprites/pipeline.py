@@ -130,12 +130,17 @@ def _postprocess(rgba: np.ndarray, *, request: GenerationRequest, pixel: bool,
 
 
 def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, config: EngineConfig,
-                     embedder: Any = None) -> GenerationResult:
+                     embedder: Any = None, matting: Any = None) -> GenerationResult:
     """Run one generation request through ``backend``.
 
     Stages: 1. interpret the prompt; 2. settle size, style, view, seed; 3. render each variant
     (or vary the reference sprite, or pack items into a sheet); 4. post-process (palette,
     matting); 5. resize to the output resolution with the ``pixelPerfect`` kernel; 6. metadata.
+
+    A model backend (one with ``generate``, i.e. SDXL) draws all variants in one batch at
+    ``config.generation.model_resolution``; its images are matted with ``matting(method)``'s
+    backend (RMBG-2.0 or classic) and brought to the output size with ``pixelize`` (pixel art)
+    or the ``pixelPerfect`` resize. Pack sheets are always drawn by the procedural backend.
     """
     t0 = time.perf_counter()
     # 1. interpret the prompt
@@ -171,8 +176,19 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     pack_items = request.pack_items
     if request.type == "pack" and not pack_items:
         pack_items = _split_pack_prompt(request.prompt)
+    model_images: list[np.ndarray] = []
+    if hasattr(backend, "generate") and not pack_items and request.type != "variation":
+        model_images = _model_images(backend, interp, request, seed=seed, art_style=art_style, view=view,
+                                     reference=reference, config=config)
     for v in range(request.variant_count):
         vseed = (seed + v) & 0xFFFFFFFF
+        if model_images:
+            rgba, steps = _model_postprocess(model_images[v], request=request, pixel=pixel, out_hw=(out_h, out_w),
+                                             resize_mode=resize_mode, matting=matting)
+            sprites.append(SpriteAsset(image=to_pil(rgba), metadata={
+                "variant": v, "seed": vseed, "nativeSize": "x".join(map(str, model_images[v].shape[1::-1])),
+                "steps": steps}))
+            continue
         if pack_items:
             sprites.append(_make_pack(pack_items, base_spec, v, vseed, request, config, embedder=embedder,
                                       pixel=pixel, retro=retro, reference=reference, resize_mode=resize_mode,
@@ -204,7 +220,7 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     # 6. metadata
     t_end = time.perf_counter()
     metadata = {
-        "backend": backend.name, "seed": seed, "prompt": request.prompt, "type": request.type,
+        "backend": backend.name if model_images or not pack_items else "procedural", "seed": seed, "prompt": request.prompt, "type": request.type,
         "resolution": f"{out_w}x{out_h}", "artStyle": art_style, "styles": list(styles), "view": view,
         "pixelPerfect": request.pixel_perfect, "resizeMode": resize_mode, "noBase": request.no_base,
         "skipBgRemoval": request.skip_bg_removal, "interpretation": interp.to_metadata(),
@@ -213,7 +229,43 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     }
     if pack_items:
         metadata["packItems"] = list(pack_items)
+    if model_images:
+        metadata["model"] = backend.describe()
     return GenerationResult(id=request_id(request, seed), sprites=sprites, metadata=metadata)
+
+
+def _model_images(backend: Any, interp: PromptInterpretation, request: GenerationRequest, *, seed: int,
+                  art_style: str, view: str, reference: np.ndarray | None, config: EngineConfig) -> list[np.ndarray]:
+    """All variants from a model backend in one batch: ``(S, S, 4)`` uint8 images, alpha 255."""
+    from ..backends.sdxl import build_prompt, prompt_kind
+
+    kind = prompt_kind(interp.category if interp.category in ("character", "creature", "item", "prop") else "prop",
+                       request_type=request.type)
+    positive, negative = build_prompt(subject=interp.subject, category=interp.category, styles=interp.styles,
+                                      colors=interp.colors, view=view, art_style=art_style,
+                                      modifiers=interp.modifiers, kind=kind)
+    n, side = request.variant_count, config.generation.model_resolution
+    return backend.generate([positive] * n, seeds=[(seed + v) & 0xFFFFFFFF for v in range(n)], size_wh=(side, side),
+                            negative_prompt=negative, reference=reference)
+
+
+def _model_postprocess(rgba: np.ndarray, *, request: GenerationRequest, pixel: bool, out_hw: tuple[int, int],
+                       resize_mode: str, matting: Any) -> tuple[np.ndarray, list[str]]:
+    """Matting, then pixelize (pixel art: grid-aware, to the exact size) or resize, for model output."""
+    from ..core.pixelgrid import pixelize
+
+    steps = []
+    if not request.skip_bg_removal and matting is not None:
+        backend = matting("auto")
+        rgba = backend.remove(rgba, hard=None, no_base=request.no_base)
+        steps.append(f"background_removal_{backend.name}")
+    if pixel:
+        rgba = pixelize(rgba, size=(out_hw[1], out_hw[0]))
+        steps.append("pixelize")
+    if rgba.shape[:2] != out_hw:
+        rgba = resize(rgba, (out_hw[1], out_hw[0]), mode=resize_mode)
+        steps.append(f"resize_{resize_mode}")
+    return rgba, steps
 
 
 def _make_pack(items: list[str], base_spec: SpriteSpec, variant: int, vseed: int, request: GenerationRequest,

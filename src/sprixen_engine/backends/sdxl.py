@@ -1,0 +1,454 @@
+"""SDXL sprite backend (diffusers): open-vocabulary sprites from local weights.
+
+Nothing here imports torch or diffusers at module import; :class:`SDXLSpriteBackend` imports them
+when it is built. Weights are only ever read from disk (``local_files_only=True``).
+
+How the sprite pipeline calls it (the Engine wiring is the lead's)
+------------------------------------------------------------------
+1. Locate the weights with the registry: ``model_dir = engine.weights.require("sdxl-base-1.0")``
+   (plus optional ``"sdxl-vae-fp16-fix"``, ``"taesdxl"``, ``"pixel-art-xl-lora"`` for pixel art,
+   ``"lcm-lora-sdxl"`` / ``"sdxl-lightning-4step"`` for few-step modes) and build the backend once::
+
+       backend = SDXLSpriteBackend(model_dir, device=engine.device, vae_dir=vae,
+                                   lora=[(pixel_lora, 1.0)], mode="standard")
+
+2. Per request, turn the interpretation into prompts (one per variant, all the same text)::
+
+       positive, negative = build_prompt(subject=interp.subject, category=interp.category,
+                                         styles=interp.styles, colors=interp.colors, view=interp.view,
+                                         art_style=art_style, modifiers=interp.modifiers, kind=None)
+       images = backend.generate([positive] * n, seeds=[seed + v for v in range(n)],
+                                 size_wh=(1024, 1024), negative_prompt=negative,
+                                 reference=ref_rgba, strength=0.6)
+
+   ``kind`` is ``"pack_sheet"`` (with ``items=pack_items``) for packs and ``"tile_texture"`` for
+   tiles; otherwise it follows the category (``environment`` requests → ``"prop"``).
+   Generate at SDXL's native 1024² (or 768² for speed); never at the sprite's final size.
+3. Post-process each ``(H, W, 4)`` uint8 image (alpha is 255 everywhere) with the foundation
+   kernels: ``remove_background`` (RMBG-2.0 when present, else classic matting; skip when
+   ``skip_bg_removal``), then ``pixelize`` (grid-aware, palette-limited) to the requested size for
+   pixel art, or Lanczos ``resize`` for vector/painterly, per ``pixelPerfect``.
+4. Record ``backend.name`` ("sdxl"), ``backend.describe()`` and the seeds in the result metadata.
+
+Each variant ``i`` is drawn with its own ``torch.Generator("cpu").manual_seed(seeds[i])`` in one
+batched call, so variant ``i`` alone reproduces the same image as inside the batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import config_dir as _default_config_dir
+from ..config import read_toml
+from ..errors import ModelUnavailable, invalid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..device import DevicePolicy
+
+MODEL_ID = "sdxl-base-1.0"
+MODES = ("standard", "lcm", "lightning")
+PROMPT_KINDS = ("character", "creature", "item", "prop", "pack_sheet", "tile_texture")
+ART_STYLES = ("pixel", "vector", "painterly")
+_DIFFUSERS_FILES = ("model_index.json", "unet/config.json", "vae/config.json", "text_encoder/config.json",
+                    "text_encoder_2/config.json", "tokenizer/", "tokenizer_2/", "scheduler/scheduler_config.json")
+
+
+def _where_to_put(model_id: str) -> str:
+    return (f"place them in weights/{model_id}/, $SPRIXEN_WEIGHTS/{model_id}/, or give an explicit path in "
+            f"configs/engine.toml [weights] ({model_id} = \"/path/to/folder\"); nothing is downloaded")
+
+
+# ----------------------------------------------------------------------------------------------
+# Prompt building (pure, no torch)
+
+
+@dataclass(frozen=True)
+class SDXLPromptConfig:
+    """The contents of ``configs/sdxl.toml``."""
+
+    templates: Mapping[str, str]
+    style_lock: Mapping[str, str]
+    views: Mapping[str, str]
+    style_words: Mapping[str, str]
+    negative: Mapping[str, str]
+    modes: Mapping[str, Mapping[str, float]]
+    limits: Mapping[str, float]
+
+
+def load_sdxl_config(config_dir: Path | None = None) -> SDXLPromptConfig:
+    """Read ``<config_dir>/sdxl.toml`` (default: the engine's ``configs/``)."""
+    data = read_toml(Path(config_dir or _default_config_dir()) / "sdxl.toml")
+    missing = [k for k in PROMPT_KINDS if k not in data.get("templates", {})]
+    if missing:
+        raise invalid("config.sdxl.templates", "must define a template for every prompt kind", missing)
+    return SDXLPromptConfig(
+        templates=data["templates"], style_lock=data.get("style_lock", {}), views=data.get("views", {}),
+        style_words=data.get("style_words", {}), negative=data.get("negative", {}),
+        modes=data.get("modes", {}), limits=data.get("limits", {}))
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*,(\s*,)+", ",", text)
+    text = re.sub(r"\s+,", ",", text)
+    return text.strip(" ,")
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").strip()
+
+
+def prompt_kind(category: str, *, request_type: str = "sprite") -> str:
+    """The template to use for a request: ``pack`` → pack_sheet, ``tile`` → tile_texture,
+    ``environment`` → prop, else the subject's category."""
+    if request_type == "pack":
+        return "pack_sheet"
+    if request_type == "tile":
+        return "tile_texture"
+    if request_type == "environment":
+        return "prop"
+    if category not in PROMPT_KINDS:
+        raise invalid("category", f"must be one of {', '.join(PROMPT_KINDS)}", category)
+    return category
+
+
+def build_prompt(*, subject: str, category: str = "character", styles: Sequence[str] = (),
+                 colors: Sequence[tuple[str, Any] | str] = (), view: str = "side", art_style: str = "pixel",
+                 modifiers: Sequence[str] = (), kind: str | None = None, items: Sequence[str] = (),
+                 config: SDXLPromptConfig | None = None) -> tuple[str, str]:
+    """Turn the engine's interpretation of a prompt into SDXL's positive and negative prompts.
+
+    Parameters
+    ----------
+    subject : catalogue id or free text (``"skeleton_knight"`` → "skeleton knight").
+    category : ``character`` | ``creature`` | ``item`` | ``prop``; picks the template unless ``kind``.
+    styles : style ids (``"dark_fantasy"``...); the art-style ids are carried by the style lock.
+    colors : ``(name, rgb)`` pairs or names, in prompt order.
+    view : ``side`` | ``front`` | ``top_down`` | ``isometric`` (or free text).
+    art_style : ``pixel`` | ``vector`` | ``painterly``: the style-lock snippet and extra negatives.
+    modifiers : other subjects named with it ("moss" → "with moss").
+    kind : one of :data:`PROMPT_KINDS`, overriding ``category``.
+    items : item names for ``kind="pack_sheet"``.
+
+    Returns
+    -------
+    (positive, negative) : two strings.
+
+    >>> pos, neg = build_prompt(subject="knight", styles=("dark_fantasy",), colors=(("red", (200, 0, 0)),))
+    >>> pos.startswith("pixel art game sprite") and "dark fantasy" in pos and "red color scheme" in pos
+    True
+    """
+    cfg = config or load_sdxl_config()
+    kind = kind or prompt_kind(category)
+    if kind not in PROMPT_KINDS:
+        raise invalid("kind", f"must be one of {', '.join(PROMPT_KINDS)}", kind)
+    if art_style not in ART_STYLES:
+        raise invalid("art_style", f"must be one of {', '.join(ART_STYLES)}", art_style)
+    if not isinstance(subject, str) or (not subject.strip() and kind != "pack_sheet"):
+        raise invalid("subject", "must be a non-empty string", subject)
+    color_names = [c[0] if isinstance(c, tuple | list) else str(c) for c in colors]
+    style_text = [cfg.style_words.get(s, _words(s)) for s in dict.fromkeys(styles) if s not in ART_STYLES]
+    fields = {
+        "subject": _words(subject),
+        "details": f", with {' and '.join(_words(m) for m in modifiers)}" if modifiers else "",
+        "view": cfg.views.get(view, _words(view)),
+        "colors": f"{' and '.join(color_names)} color scheme, " if color_names else "",
+        "styles": ", ".join(style_text) + ", " if style_text else "",
+        "style_lock": cfg.style_lock.get(art_style, ""),
+        "items": ", ".join(_words(i) for i in items),
+    }
+    positive = _clean(cfg.templates[kind].format(**fields))
+    negative_parts = [cfg.negative.get("base", ""), cfg.negative.get(art_style, "")]
+    if kind == "tile_texture":
+        negative_parts.append(cfg.negative.get("tile_texture", ""))
+    negative = _clean(", ".join(p for p in negative_parts if p))
+    return positive, negative
+
+
+# ----------------------------------------------------------------------------------------------
+# The backend
+
+
+class SDXLSpriteBackend:
+    """Text-to-image and img2img sprites with Stable Diffusion XL from local weights.
+
+    Parameters
+    ----------
+    model_dir : a diffusers SDXL folder (``model_index.json``, ``unet/``, ``vae/``...) or a single
+        ``.safetensors`` checkpoint.
+    device : the engine's :class:`~sprixen_engine.device.DevicePolicy`: fp16 (or bf16) on CUDA, fp32 on CPU.
+    vae_dir : optional replacement VAE folder (e.g. ``sdxl-vae-fp16-fix``; no fp32 upcast needed).
+    lora : ``(path, weight)`` pairs; each is loaded and fused into the weights with that scale.
+    mode : ``standard`` | ``lcm`` (LCMScheduler; pass the LCM-LoRA in ``lora``) |
+        ``lightning`` (Euler with trailing timesteps, guidance 0; pass the Lightning LoRA/UNet weights).
+    compile : ``torch.compile(unet, mode="max-autotune")`` (CUDA; slow first call).
+    taesd_dir : optional TAESDXL (``AutoencoderTiny``) folder for fast decoding; wins over ``vae_dir``.
+    config_dir : where ``sdxl.toml`` lives (default: the engine's ``configs/``).
+    """
+
+    name = "sdxl"
+
+    def __init__(self, model_dir: Path | str, *, device: DevicePolicy, vae_dir: Path | str | None = None,
+                 lora: Sequence[tuple[Path | str, float]] = (), mode: str = "standard", compile: bool = False,
+                 taesd_dir: Path | str | None = None, config_dir: Path | None = None) -> None:
+        if mode not in MODES:
+            raise invalid("mode", f"must be one of {', '.join(MODES)}", mode)
+        self.model_dir = Path(model_dir)
+        self.device = device
+        self.mode = mode
+        self.config = load_sdxl_config(config_dir)
+        self.lora = tuple((Path(p), float(w)) for p, w in lora)
+        self._img2img = None
+        self._check_paths(vae_dir, taesd_dir)
+        # 1. Load the text-to-image pipeline (local files only)
+        self.pipe = self._load_pipeline()
+        # 2. Optional VAE replacement: fp16-fix VAE or TAESDXL
+        self._load_vae(vae_dir, taesd_dir)
+        # 3. LoRAs: load, fuse with their weights, drop the adapter layers (one by one)
+        self._fuse_loras()
+        # 4. Few-step schedulers
+        self._configure_scheduler()
+        # 5. Device placement and speed-ups
+        self._place(compile)
+
+    # ------------------------------------------------------------------ loading
+    def _check_paths(self, vae_dir: Path | str | None, taesd_dir: Path | str | None) -> None:
+        path = self.model_dir
+        if not path.exists():
+            raise ModelUnavailable(
+                f"SDXL weights ({MODEL_ID}) not found at {path}: expected a diffusers folder with "
+                f"{', '.join(_DIFFUSERS_FILES)} or a single .safetensors checkpoint; {_where_to_put(MODEL_ID)}.")
+        if path.is_dir() and not (path / "model_index.json").is_file():
+            raise invalid("model_dir", "is not a diffusers pipeline folder (no model_index.json); expected "
+                          f"{', '.join(_DIFFUSERS_FILES)}", str(path))
+        if path.is_file() and path.suffix not in (".safetensors", ".ckpt"):
+            raise invalid("model_dir", "must be a diffusers folder or a .safetensors checkpoint", str(path))
+        for field, extra, model_id in (("vae_dir", vae_dir, "sdxl-vae-fp16-fix"), ("taesd_dir", taesd_dir, "taesdxl")):
+            if extra is not None and not (Path(extra) / "config.json").is_file():
+                raise ModelUnavailable(
+                    f"{field}: {model_id} not found at {extra} (expected config.json and "
+                    f"diffusion_pytorch_model.safetensors); {_where_to_put(model_id)}.")
+        for p, _ in self.lora:
+            if not p.exists():
+                raise ModelUnavailable(f"lora: LoRA weights not found at {p} (expected a .safetensors file or "
+                                       f"a folder with pytorch_lora_weights.safetensors); "
+                                       f"{_where_to_put(p.stem)}.")
+
+    @property
+    def torch_dtype(self):
+        import torch
+
+        if self.device.device != "cuda":
+            return torch.float32
+        return {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}[self.device.dtype]
+
+    def _load_pipeline(self):
+        from diffusers import StableDiffusionXLPipeline
+
+        dtype = self.torch_dtype
+        path = self.model_dir
+        try:
+            if path.is_file():
+                # single checkpoint: diffusers needs the SDXL configs from a local HF cache entry
+                return StableDiffusionXLPipeline.from_single_file(str(path), torch_dtype=dtype, local_files_only=True)
+            kwargs: dict[str, Any] = {}
+            import torch
+
+            if dtype == torch.float16 and any((path / "unet").glob("*.fp16.safetensors")):
+                kwargs["variant"] = "fp16"      # half the bytes to read when the folder has both
+            return StableDiffusionXLPipeline.from_pretrained(path, torch_dtype=dtype, local_files_only=True,
+                                                             **kwargs)
+        except (OSError, ValueError) as exc:
+            hint = ("loading a single .safetensors file needs the SDXL model configs in the local Hugging Face "
+                    "cache; convert it to a diffusers folder instead" if path.is_file()
+                    else f"the folder must contain {', '.join(_DIFFUSERS_FILES)} with their weights")
+            raise ModelUnavailable(f"SDXL weights ({MODEL_ID}) at {path} could not be loaded ({exc}); {hint}; "
+                                   f"{_where_to_put(MODEL_ID)}.") from exc
+
+    def _load_vae(self, vae_dir: Path | str | None, taesd_dir: Path | str | None) -> None:
+        dtype = self.torch_dtype
+        if taesd_dir is not None:
+            from diffusers import AutoencoderTiny
+
+            self.pipe.vae = AutoencoderTiny.from_pretrained(taesd_dir, torch_dtype=dtype, local_files_only=True)
+        elif vae_dir is not None:
+            from diffusers import AutoencoderKL
+
+            self.pipe.vae = AutoencoderKL.from_pretrained(vae_dir, torch_dtype=dtype, local_files_only=True)
+        self.vae_kind = "taesd" if taesd_dir is not None else "fp16-fix" if vae_dir is not None else "default"
+
+    def _fuse_loras(self) -> None:
+        if not self.lora:
+            return
+        import importlib.util
+
+        if importlib.util.find_spec("peft") is None:
+            raise ModelUnavailable("lora: loading LoRA weights needs the 'peft' package "
+                                   "(pip install 'sprixen-engine[models]')")
+        # one at a time: loading a second adapter onto a fused model would unmerge the first,
+        # so each LoRA is fused into the base weights and its adapter layers dropped before the next
+        for i, (path, weight) in enumerate(self.lora):
+            name = f"lora_{i}"
+            if path.is_file():
+                self.pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=name,
+                                            local_files_only=True)
+            else:
+                self.pipe.load_lora_weights(str(path), adapter_name=name, local_files_only=True)
+            self.pipe.fuse_lora(lora_scale=weight, adapter_names=[name])
+            self.pipe.unload_lora_weights()      # the fused weights stay; the adapter layers go
+
+    def _configure_scheduler(self) -> None:
+        from diffusers import EulerDiscreteScheduler, LCMScheduler
+
+        cfg = self.pipe.scheduler.config
+        if self.mode == "lcm":
+            self.pipe.scheduler = LCMScheduler.from_config(cfg)
+        elif self.mode == "lightning":
+            self.pipe.scheduler = EulerDiscreteScheduler.from_config(cfg, timestep_spacing="trailing")
+
+    def _place(self, compile: bool) -> None:
+        import torch
+
+        if self.device.device == "cuda":
+            self.pipe.to("cuda")
+            self.pipe.unet.to(memory_format=torch.channels_last)
+            if compile:
+                self.pipe.unet = torch.compile(self.pipe.unet, mode="max-autotune", fullgraph=True)
+        self.pipe.set_progress_bar_config(disable=True)
+
+    @property
+    def img2img(self):
+        """The img2img pipeline, sharing every component (and memory) with :attr:`pipe`."""
+        if self._img2img is None:
+            from diffusers import StableDiffusionXLImg2ImgPipeline
+
+            self._img2img = StableDiffusionXLImg2ImgPipeline(**self.pipe.components)
+            self._img2img.set_progress_bar_config(disable=True)
+        return self._img2img
+
+    def describe(self) -> dict[str, Any]:
+        """What ran, for result metadata."""
+        return {"backend": self.name, "model": str(self.model_dir), "mode": self.mode, "vae": self.vae_kind,
+                "lora": [[p.name, w] for p, w in self.lora], "device": self.device.device,
+                "dtype": self.device.dtype if self.device.device == "cuda" else "fp32",
+                "scheduler": type(self.pipe.scheduler).__name__}
+
+    def defaults(self) -> tuple[int, float]:
+        """Default (steps, guidance) for this backend's mode, from ``sdxl.toml``."""
+        fallback = {"standard": (30, 6.0), "lcm": (6, 1.2), "lightning": (4, 0.0)}[self.mode]
+        mode_cfg = self.config.modes.get(self.mode, {})
+        return int(mode_cfg.get("steps", fallback[0])), float(mode_cfg.get("guidance", fallback[1]))
+
+    # ------------------------------------------------------------------ generation
+    def check_inputs(self, prompts: Sequence[str], *, seeds: Sequence[int], size_wh: tuple[int, int],
+                     negative_prompt: str, steps: int | None, guidance: float | None,
+                     reference: np.ndarray | None, strength: float) -> None:
+        """Validate every argument of :meth:`generate`; raises ``InvalidRequest`` naming the field."""
+        lim = self.config.limits
+        max_chars = int(lim.get("max_prompt_chars", 2000))
+        if isinstance(prompts, str) or not isinstance(prompts, Sequence) or len(prompts) == 0:
+            raise invalid("prompts", "must be a non-empty list of strings", prompts)
+        for p in prompts:
+            if not isinstance(p, str) or not p.strip() or len(p) > max_chars:
+                raise invalid("prompts", f"each prompt must be a non-empty string of at most {max_chars} characters",
+                              p)
+        if isinstance(seeds, int | str) or not isinstance(seeds, Sequence) or len(seeds) != len(prompts):
+            raise invalid("seeds", f"must be a list of one integer per prompt ({len(prompts)})", seeds)
+        for s in seeds:
+            if isinstance(s, bool) or not isinstance(s, int | np.integer) or not 0 <= int(s) < 2**63:
+                raise invalid("seeds", "each seed must be an integer in [0, 2**63)", s)
+        lo, hi = int(lim.get("min_side", 64)), int(lim.get("max_side", 2048))
+        if (not isinstance(size_wh, tuple | list) or len(size_wh) != 2
+                or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in size_wh)
+                or not all(lo <= int(v) <= hi for v in size_wh)):
+            raise invalid("size", f"must be (width, height) integers in [{lo}, {hi}]", size_wh)
+        if not isinstance(negative_prompt, str) or len(negative_prompt) > max_chars:
+            raise invalid("negative_prompt", f"must be a string of at most {max_chars} characters", negative_prompt)
+        max_steps = int(lim.get("max_steps", 150))
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int | np.integer)
+                                  or not 1 <= steps <= max_steps):
+            raise invalid("steps", f"must be an integer in [1, {max_steps}]", steps)
+        max_g = float(lim.get("max_guidance", 30.0))
+        if guidance is not None and (isinstance(guidance, bool) or not isinstance(guidance, int | float)
+                                     or not 0.0 <= guidance <= max_g):
+            raise invalid("guidance", f"must be a number in [0, {max_g}]", guidance)
+        if reference is not None:
+            if (not isinstance(reference, np.ndarray) or reference.dtype != np.uint8 or reference.ndim != 3
+                    or reference.shape[2] not in (3, 4) or min(reference.shape[:2]) < 8):
+                shown = getattr(reference, "shape", type(reference).__name__)
+                raise invalid("reference", "must be an (H, W, 3|4) uint8 array at least 8x8", shown)
+            if isinstance(strength, bool) or not isinstance(strength, int | float) or not 0.0 < strength <= 1.0:
+                raise invalid("strength", "must be a number in (0, 1]", strength)
+
+    def generate(self, prompts: list[str], *, seeds: list[int], size_wh: tuple[int, int], negative_prompt: str = "",
+                 steps: int | None = None, guidance: float | None = None, reference: np.ndarray | None = None,
+                 strength: float = 0.6) -> list[np.ndarray]:
+        """Generate one image per prompt in ONE batched call, variant ``i`` seeded by ``seeds[i]``.
+
+        Parameters
+        ----------
+        prompts : positive prompts, one per variant (usually the same text repeated).
+        seeds : one seed per prompt; variant ``i`` alone with ``seeds[i]`` gives the same image.
+        size_wh : (width, height) in pixels; snapped down to multiples of 8 (SDXL is native at 1024x1024).
+        negative_prompt : shared by every variant (ignored when guidance ≤ 1, as in diffusers).
+        steps, guidance : default from the mode (``configs/sdxl.toml`` ``[modes.*]``).
+        reference : ``(H, W, 3|4)`` uint8 image → img2img with ``strength`` (alpha composited on white).
+        strength : img2img noise strength in (0, 1]; 1.0 ignores the reference.
+
+        Returns
+        -------
+        list of ``(H, W, 4)`` uint8 RGBA arrays, alpha 255 (matting happens later in the pipeline).
+        """
+        import torch
+
+        # 1. Check inputs
+        self.check_inputs(prompts, seeds=seeds, size_wh=size_wh, negative_prompt=negative_prompt, steps=steps,
+                          guidance=guidance, reference=reference, strength=strength)
+        default_steps, default_guidance = self.defaults()
+        steps = int(steps) if steps is not None else default_steps
+        guidance = float(guidance) if guidance is not None else default_guidance
+        # 2. Sizes: multiples of 8 (the VAE downsamples by 8)
+        width, height = (int(v) // 8 * 8 for v in size_wh)
+        # 3. One CPU generator per variant: the noise of variant i depends on seeds[i] only
+        generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds]
+        kwargs: dict[str, Any] = dict(
+            prompt=list(prompts), negative_prompt=[negative_prompt] * len(prompts) if negative_prompt else None,
+            num_inference_steps=steps, guidance_scale=guidance, generator=generators, output_type="np")
+        # 4. Denoise (text-to-image, or img2img from the reference)
+        with torch.inference_mode():
+            if reference is None:
+                out = self.pipe(height=height, width=width, **kwargs).images
+            else:
+                image = _reference_to_pil(reference, (width, height))
+                steps_run = int(steps * float(strength))
+                if steps_run < 1:
+                    raise invalid("strength", f"runs no denoising step with steps={steps} (steps × strength < 1)",
+                                  strength)
+                out = self.img2img(image=image, strength=float(strength), **kwargs).images
+        # 5. To (H, W, 4) uint8 RGBA
+        return [_to_rgba(img) for img in out]
+
+
+def _reference_to_pil(reference: np.ndarray, size_wh: tuple[int, int]):
+    from PIL import Image
+
+    rgb = reference[..., :3].astype(np.float32)
+    if reference.shape[2] == 4:
+        a = reference[..., 3:4].astype(np.float32) / 255.0
+        rgb = rgb * a + 255.0 * (1.0 - a)           # onto white, as the prompts ask for
+    img = Image.fromarray(np.clip(np.rint(rgb), 0, 255).astype(np.uint8), "RGB")
+    if img.size != size_wh:
+        img = img.resize(size_wh, Image.Resampling.LANCZOS)
+    return img
+
+
+def _to_rgba(image: np.ndarray) -> np.ndarray:
+    rgb = np.clip(np.rint(np.asarray(image, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+    alpha = np.full(rgb.shape[:2] + (1,), 255, dtype=np.uint8)
+    return np.concatenate([rgb[..., :3], alpha], axis=2)
