@@ -12,19 +12,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .cli_common import err, fail
 from .cli_weights import weights_app
 from .errors import SprixenError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sprixen-engine: offline game sprites, animations, tiles, maps and music.")
 app.add_typer(weights_app, name="weights")
-err = Console(stderr=True)
 out = Console()
-
-
-def _fail(exc: SprixenError) -> None:
-    err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2 if exc.status_code == 400 else 1)
 
 
 def _engine():
@@ -56,7 +51,7 @@ def generate(
             pack_items=[s.strip() for s in pack_items.split(",") if s.strip()] if pack_items else None,
             reference_image=reference, seed=seed, backend=backend)
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc)
         return
     files = result.save(output)
     interp = result.metadata["interpretation"]
@@ -80,7 +75,7 @@ def batch(
         rows = read_batch_file(file)
         engine = _engine()
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc)
         return
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:.1f} items/s"), TimeRemainingColumn())
@@ -118,7 +113,7 @@ def pixelize(
     try:
         img = _pixelize(image, colors=colors, size=size, cell=cell)
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if scale > 1:
         from PIL import Image
@@ -142,7 +137,7 @@ def remove_bg(
     try:
         img = remove_background(image, method=method, no_base=no_base)
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     img.save(output)
@@ -159,7 +154,7 @@ def showcase(
     try:
         index = build_showcase(_engine(), output, console=err)
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc)
         return
     out.print(f"showcase written: {index}", highlight=False)
 

@@ -12,20 +12,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_common import fail
 from .errors import SprixenError
 
 weights_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="List, import and verify model weights (never downloads).")
-_err = Console(stderr=True)
 
 
 def _out() -> Console:
     return Console()
-
-
-def _fail(exc: SprixenError) -> None:
-    _err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 def _registry():
@@ -50,7 +45,7 @@ def list_weights() -> None:
     try:
         rows = _registry().status()
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc, code=2)
         return
     table = Table(title="model weights", title_justify="left")
     table.add_column("id", no_wrap=True)
@@ -84,7 +79,7 @@ def import_weights(
         res = registry.import_weights(path, model_id, mode="copy" if copy else "link", dest_root=to)
         active = registry.locate(model_id)
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc, code=2)
         return
     out = _out()
     verb = "replaced" if res.replaced else "imported"
@@ -104,7 +99,7 @@ def verify(model_id: str | None = typer.Argument(None, help="Model id; all insta
     try:
         rows = _registry().verify(model_id)
     except SprixenError as exc:
-        _fail(exc)
+        fail(exc, code=2)
         return
     out = _out()
     style = {"ok": "green", "mismatch": "bold red", "missing": "red", "no-hash": "yellow"}

@@ -217,6 +217,27 @@ class SDXLSpriteBackend:
         # 5. Device placement and speed-ups
         self._place(compile)
 
+    @classmethod
+    def from_pipeline(cls, pipe: Any, *, device: DevicePolicy, mode: str = "standard", compile: bool = False,
+                      vae_kind: str = "default", config_dir: Path | None = None) -> SDXLSpriteBackend:
+        """Wrap a ``StableDiffusionXLPipeline`` already built in memory (e.g. the GPU benchmark's
+        random-weight SDXL) with the same scheduler, placement and speed-up steps (4-5 of ``__init__``)
+        as weights loaded from disk. ``vae_kind`` is recorded in :meth:`describe` only."""
+        if mode not in MODES:
+            raise invalid("mode", f"must be one of {', '.join(MODES)}", mode)
+        self = cls.__new__(cls)
+        self.model_dir = Path(f"<in-memory {type(pipe).__name__}>")
+        self.device = device
+        self.mode = mode
+        self.config = load_sdxl_config(config_dir)
+        self.lora = ()
+        self._img2img = None
+        self.pipe = pipe
+        self.vae_kind = vae_kind
+        self._configure_scheduler()
+        self._place(compile)
+        return self
+
     # ------------------------------------------------------------------ loading
     def _check_paths(self, vae_dir: Path | str | None, taesd_dir: Path | str | None) -> None:
         path = self.model_dir
