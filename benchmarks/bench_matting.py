@@ -36,12 +36,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test's background makers
 try:
     import sprixen_engine  # noqa: F401
 except ImportError:  # running from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sprixen_engine.core.matting import remove_background
+from sprixen_engine.core.matting import remove_background  # noqa: E402
+from test_matting import _background  # noqa: E402
 
 SIZE = 1024
 KINDS = ("flat", "vertical", "radial", "noise", "texture", "checker8", "checker16")
@@ -108,31 +110,11 @@ def _scene(figure: int, kind: str, seed: int) -> tuple[np.ndarray, np.ndarray, n
     a = cv2.resize(cover.astype(np.float32), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
     fg = cv2.resize(colour * cover[..., None], (SIZE, SIZE), interpolation=cv2.INTER_AREA)
     fg /= np.maximum(a, 1e-6)[..., None]
-    rgb = a[..., None] * fg + (1 - a[..., None]) * _background(kind, seed)
+    rgb = a[..., None] * fg + (1 - a[..., None]) * _background(kind, SIZE, seed, phase=seed)
     rgba = np.dstack([np.clip(np.rint(rgb), 0, 255).astype(np.uint8), np.full(a.shape, 255, np.uint8)])
     return rgba, a, fg
 
 
-def _background(kind: str, seed: int) -> np.ndarray:
-    """(SIZE, SIZE, 3) float RGB background."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32) / SIZE
-    if kind == "flat":
-        return np.broadcast_to(np.float32([242, 240, 236]), (SIZE, SIZE, 3))
-    if kind == "vertical":
-        return np.float32([40, 60, 120]) + y[..., None] * np.float32([190, 140, 50])
-    if kind == "radial":
-        t = np.clip(np.hypot(x - 0.45, y - 0.5) / 0.75, 0, 1)[..., None]
-        return (1 - t) * np.float32([250, 245, 220]) + t * np.float32([110, 140, 170])
-    if kind == "noise":
-        return np.float32([200, 210, 225]) + rng.normal(0, 12, (SIZE, SIZE, 3))
-    if kind == "texture":
-        blotch = cv2.resize(rng.normal(0, 1, (8, 8, 3)).astype(np.float32), (SIZE, SIZE))
-        return np.float32([120, 170, 110]) + 25 * blotch + rng.normal(0, 6, (SIZE, SIZE, 3))
-    period = int(kind.removeprefix("checker"))
-    squares = (np.mgrid[0:SIZE, 0:SIZE] + seed) // period
-    light = ((squares[0] + squares[1]) % 2 == 0)[..., None]
-    return np.where(light, np.float32([255, 255, 255]), np.float32([204, 204, 204]))
 
 
 def _grabcut(rgba: np.ndarray) -> np.ndarray:

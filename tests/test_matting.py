@@ -62,8 +62,10 @@ def _figure(size: int, *, ring: bool = True) -> tuple[np.ndarray, np.ndarray, np
     return fg, a, inside >= 0.5
 
 
-def _background(kind: str, size: int, seed: int = 0) -> np.ndarray:
-    """(size, size, 3) float RGB background of the given kind."""
+def _background(kind: str, size: int, seed: int = 0, *, phase: int = 3) -> np.ndarray:
+    """(size, size, 3) float RGB background of the given kind (``phase``: checkerboard offset, px).
+
+    Also used by benchmarks/bench_matting.py."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
     if kind == "flat":
@@ -79,7 +81,7 @@ def _background(kind: str, size: int, seed: int = 0) -> np.ndarray:
         blotch = cv2.resize(rng.normal(0, 1, (8, 8, 3)).astype(np.float32), (size, size))
         return np.float32([120, 170, 110]) + 25 * blotch + rng.normal(0, 6, (size, size, 3))
     period = int(kind.removeprefix("checker"))
-    squares = (np.mgrid[0:size, 0:size] + 3) // period  # phase not aligned with the image
+    squares = (np.mgrid[0:size, 0:size] + phase) // period  # phase not aligned with the image
     light = ((squares[0] + squares[1]) % 2 == 0)[..., None]
     return np.where(light, np.float32([255, 255, 255]), np.float32([204, 204, 204]))
 
