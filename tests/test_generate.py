@@ -222,3 +222,11 @@ def test_subjects_named_alongside_become_details(engine: Engine):
     for seed in range(4):
         parts = engine.generate("a mossy rock", seed=seed).sprites[0].parts
         assert parts.get("moss") is not None and parts["moss"].any()
+
+
+def test_type_steers_an_ambiguous_subject(engine: Engine):
+    assert engine.generate("a mushroom", seed=1).metadata["interpretation"]["subject"] == "mushroom"
+    steered = engine.generate("a mushroom", type="character", seed=1)
+    assert steered.metadata["interpretation"]["subject"] == "mushroom_creature"
+    # a type that fits nothing in the prompt leaves the interpretation alone
+    assert engine.generate("a knight", type="environment", seed=1).metadata["interpretation"]["subject"] == "knight"

@@ -30,7 +30,8 @@ from ..results import GenerationResult, SpriteAsset, slug
 from .catalogue import load_catalogue
 from .prompt import PromptInterpretation, load_vocabulary, parse_prompt
 
-SMOOTH_STYLES = frozenset({"vector", "painterly", "cartoon", "anime"})
+# request types of the hosted API that name a subject category
+TYPE_CATEGORIES = {"character": ("character", "creature"), "item": ("item",), "environment": ("prop",)}
 
 
 def art_style_of(interp: PromptInterpretation, request: GenerationRequest, config: EngineConfig) -> str:
@@ -143,8 +144,15 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     or the ``pixelPerfect`` resize. Pack sheets are always drawn by the procedural backend.
     """
     t0 = time.perf_counter()
-    # 1. interpret the prompt
+    # 1. interpret the prompt; a type naming a category steers an ambiguous subject towards it
     interp = _parse(request.prompt, config, embedder)
+    wanted = TYPE_CATEGORIES.get(request.type)
+    if wanted and interp.category not in wanted:
+        catalogue = {k: v for k, v in load_catalogue(config.config_dir).items() if v.category in wanted}
+        steered = parse_prompt(request.prompt, catalogue=catalogue, vocabulary=load_vocabulary(config.config_dir),
+                               embedder=embedder)
+        if steered.subject_confidence >= 0.5:
+            interp = steered
     # 2. settle the parameters
     seed = request.seed if request.seed is not None else secrets.randbits(32)
     art_style = art_style_of(interp, request, config)
