@@ -230,3 +230,12 @@ def test_type_steers_an_ambiguous_subject(engine: Engine):
     assert steered.metadata["interpretation"]["subject"] == "mushroom_creature"
     # a type that fits nothing in the prompt leaves the interpretation alone
     assert engine.generate("a knight", type="environment", seed=1).metadata["interpretation"]["subject"] == "knight"
+
+
+@pytest.mark.parametrize("seed", [0, 2026])
+def test_a_named_colour_holds_for_every_variant(engine: Engine, seed: int):
+    for prompt, strong, weak in (("a red dragon", 0, 2), ("a blue dragon", 2, 0), ("a green wolf", 1, 0)):
+        for img in engine.generate(prompt, variant_count=3, seed=seed).images:
+            a = _arr(img)
+            mean = a[a[..., 3] > 0][:, :3].astype(float).mean(axis=0)
+            assert mean[strong] > mean[weak], (prompt, mean)

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ...core.palette import merge_rare_colors
+from ...core.palette import merge_rare_colors, to_lab
 from ..base import RenderedSprite, SpriteSpec
 from .canvas import BASE, HIGHLIGHT, LIGHT, OUTLINE, RGB, SHADOW, Material, PartCanvas
 from .palettes import resolve_colors, style_contrast
@@ -47,7 +47,8 @@ def look_colors(
     ``look.colors`` holds the default slots and ``look.alt_colors`` (a list of slot tables) the
     natural alternatives (coats, scale colours ...): consecutive request seeds cycle through
     the ``1 + len(alt_colors)`` colourings (from a per-subject start) and the variants of a
-    request take the next ones, so they never share a colouring. Without ``alt_colors`` variants get the
+    request take the next ones, so they never share a colouring. When the prompt names a colour,
+    the colouring whose primary is nearest to it (CIE Lab) is used for every variant instead. Without ``alt_colors`` variants get the
     generic hue rotation of :func:`~.palettes.resolve_colors`. Prompt colours and style
     grading apply either way; the ``nudged`` slots the prompt did not fix then get a small
     per-seed shift of hue, lightness and saturation.
@@ -57,6 +58,11 @@ def look_colors(
     variant = spec.variant
     if len(coats) > 1:
         i = (zlib.crc32(spec.subject.encode()) + request_seed(spec) + variant) % len(coats)
+        if spec.colors:  # "a red dragon": the colouring whose primary is nearest the named colour
+            primaries = np.array([coat.get("primary", base.get("primary", (128, 128, 128))) for coat in coats],
+                                 np.uint8)
+            named = to_lab(np.array(spec.colors[:1], np.uint8))
+            i = int(np.argmin(((to_lab(primaries) - named) ** 2).sum(axis=1)))
         base.update({k: tuple(v) for k, v in coats[i].items()})
         variant = 0
     colors = resolve_colors(
