@@ -244,12 +244,7 @@ def _ghost(f: Figure, p: dict, m: dict, colors: dict) -> None:
     pts.append((-W * 0.98, -H * 0.42))
     light = ((-0.15 * W, -H * 0.62), (W * 1.2, H * 0.75))
     # arms (small nubs) behind the sheet edge; the ghost's left is the image right
-    for side, name in ((1, "arm_left"), (-1, "arm_right")):
-        a0 = (side * W * 0.78, -H * 0.52)
-        a1 = (side * W * 1.25, -H * 0.4)
-        f.capsule(name, a0, a1, W * 0.17, prim, r1=W * 0.13)
-        f.pivot("shoulder_" + name[4:], a0)
-        f.pivot("hand_" + name[4:], a1)
+    _arms(f, (W * 0.78, -H * 0.52), (W * 1.25, -H * 0.4), W * 0.17, W * 0.13, prim)
     f.poly("body", pts, prim, sphere=light)
     f.custom(lambda cv, fit: _ghost_shade(cv, fit, W, H, m))
     if "chain" in p["chosen"]:
@@ -398,12 +393,7 @@ def _mushroom(f: Figure, p: dict, m: dict, colors: dict) -> None:
         f.pivot("hip_" + name[4:], hip)
         f.pivot("foot_" + name[4:], (foot[0], 0.0))
     # arms
-    for side, name in ((1, "arm_left"), (-1, "arm_right")):
-        a0 = (side * W * 0.35, -H * 0.33)
-        a1 = (side * W * 0.55, -H * 0.22)
-        f.capsule(name, a0, a1, W * 0.08, stem, r1=W * 0.07)
-        f.pivot("shoulder_" + name[4:], a0)
-        f.pivot("hand_" + name[4:], a1)
+    _arms(f, (W * 0.35, -H * 0.33), (W * 0.55, -H * 0.22), W * 0.08, W * 0.07, stem)
     # stem (torso)
     f.poly(
         "body",
@@ -480,3 +470,13 @@ def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> Rendere
     piv = dict(f.pivots)
     piv["ground"] = (0.0, f.bbox()[3])
     return finish(cv, piv, fit, facing="front")
+
+
+def _arms(f: Figure, shoulder: tuple[float, float], hand: tuple[float, float], r0: float, r1: float,
+          mat) -> None:
+    """Two small arms, mirrored: ``shoulder``/``hand`` are the creature's left side (image right)."""
+    for side, name in ((1, "arm_left"), (-1, "arm_right")):
+        a0, a1 = (side * shoulder[0], shoulder[1]), (side * hand[0], hand[1])
+        f.capsule(name, a0, a1, r0, mat, r1=r1)
+        f.pivot("shoulder_" + name[4:], a0)
+        f.pivot("hand_" + name[4:], a1)

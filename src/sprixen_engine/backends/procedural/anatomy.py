@@ -222,6 +222,10 @@ class Figure:
         if box is not None:
             self.extra_box.append(box)
 
+    def eye(self, c: Pt, r: float, pupil: RGB, **kwargs) -> None:
+        """Draw :func:`eye` at figure point ``c`` with radius ``r`` at this point of the drawing order."""
+        self.custom(lambda cv, fit: eye(cv, fit, c, r, pupil, **kwargs))
+
     def pivot(self, name: str, p: Pt) -> None:
         self.pivots[name] = p
 

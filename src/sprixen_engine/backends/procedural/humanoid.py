@@ -565,12 +565,15 @@ def _draw_front(p: _P, rh, lh, angle: float) -> dict:
 
 
 # ---- limbs
+def _limb_mats(p: _P, limb: str, end: str, far: bool) -> tuple[Material, Material]:
+    """The materials of a limb and its hand/foot; the far limb's are dimmed."""
+    a, b = p.mat(limb), p.mat(end)
+    return (_dim(a), _dim(b)) if far else (a, b)
+
+
 def _arm(p: _P, part: str, s, hnd, *, far: bool, weapon: float | None = None) -> None:
     cv, L, cfg = p.cv, p.L, p.cfg
-    mat = p.mat("arms")
-    hand = p.mat("hands")
-    if far:
-        mat, hand = _dim(mat), _dim(hand)
+    mat, hand = _limb_mats(p, "arms", "hands", far)
     r = L.arm_r
     if cfg.body == "bones":
         r = max(0.6, r * 0.6)
@@ -629,10 +632,7 @@ def _arm(p: _P, part: str, s, hnd, *, far: bool, weapon: float | None = None) ->
 
 def _leg(p: _P, part: str, hip, foot, *, far: bool) -> None:
     cv, L, cfg = p.cv, p.L, p.cfg
-    legm = p.mat("legs")
-    boot = p.mat("boots")
-    if far:
-        legm, boot = _dim(legm), _dim(boot)
+    legm, boot = _limb_mats(p, "legs", "boots", far)
     r = L.leg_r
     if cfg.body == "bones":
         r = max(0.6, r * 0.55)

@@ -55,6 +55,8 @@ from .anatomy import (
     zigzag,
 )
 
+Pt = tuple[float, float]
+
 DEFAULTS: dict = {
     "body_h": 0.42,
     "leg_len": 0.42,
@@ -261,79 +263,43 @@ def _build_side(p: dict, m: dict[str, Material], spec: SpriteSpec, colors: dict,
     return f
 
 
+# Tube-shaped tails: root offset (× body units), control points (× tail length, from the root),
+# radii (× tail radius) and colour slot. The other kinds are single ellipses, drawn in _tail.
+_TUBE_TAILS: dict[str, tuple[float, tuple[Pt, ...], tuple[float, ...], str]] = {
+    "bushy": (0.04, ((-0.4, 0.05), (-0.8, 0.35), (-0.95, 0.7)), (0.45, 0.95, 1.0, 0.55), "primary"),
+    "fox": (0.04, ((-0.45, 0.02), (-0.85, 0.22), (-1.05, 0.18)), (0.4, 0.95, 0.95, 0.45), "primary"),
+    "thin_up": (0.03, ((-0.35, -0.05), (-0.55, -0.45), (-0.4, -0.85)), (1.0, 1.0, 0.9, 0.8), "primary"),
+    "curl": (0.03, ((-0.35, -0.25), (-0.3, -0.7), (-0.05, -0.8)), (1.0, 1.0, 0.85, 0.6), "primary"),
+    "tuft": (0.03, ((-0.45, 0.2), (-0.8, 0.25), (-0.95, -0.1)), (1.0, 1.0, 0.9, 0.9), "primary"),
+    "hair": (0.02, ((-0.25, 0.1), (-0.4, 0.5), (-0.35, 0.95)), (0.6, 1.0, 0.95, 0.5), "secondary"),
+    "curly": (0.03, ((-0.4, 0.1), (-0.55, 0.5), (-0.35, 0.55)), (1.0, 1.0, 0.9, 1.0), "primary"),
+}
+
+
 def _tail(f: Figure, p: dict, m: dict, t0, chosen) -> None:
     kind = p["tail"]
     L, r = p["tail_len"], p["tail_r"]
     prim, sec = m["primary"], m["secondary"]
     x, y = t0
-    tip_white = "tail_tip" in chosen or p.get("tail_tip", False)
-    if kind == "bushy":
-        pts = [
-            (x + 0.04, y),
-            (x - L * 0.4, y + L * 0.05),
-            (x - L * 0.8, y + L * 0.35),
-            (x - L * 0.95, y + L * 0.7),
-        ]
-        rad = [r * 0.45, r * 0.95, r, r * 0.55]
-        if tip_white:
-            f.tube(lambda ti: [("tail", ti.t < 0.72, None), ("tail", ti.t >= 0.72, sec)], pts, rad, prim)
+    if kind in _TUBE_TAILS:
+        root, ctrl, radii, slot = _TUBE_TAILS[kind]
+        pts = [(x + root, y), *((x + L * fx, y + L * fy) for fx, fy in ctrl)]
+        rad = [r * k for k in radii]
+        # the last part of the tail in the secondary colour (a fox's, or a white tail tip)
+        tip = 0.7 if kind == "fox" else 0.72 if kind == "bushy" and (
+            "tail_tip" in chosen or p.get("tail_tip", False)) else None
+        if tip is None:
+            f.tube("tail", pts, rad, m[slot])
         else:
-            f.tube("tail", pts, rad, prim)
-    elif kind == "fox":
-        pts = [
-            (x + 0.04, y),
-            (x - L * 0.45, y + L * 0.02),
-            (x - L * 0.85, y + L * 0.22),
-            (x - L * 1.05, y + L * 0.18),
-        ]
-        rad = [r * 0.4, r * 0.95, r * 0.95, r * 0.45]
-        f.tube(lambda ti: [("tail", ti.t < 0.7, None), ("tail", ti.t >= 0.7, sec)], pts, rad, prim)
-    elif kind == "thin_up":
-        pts = [
-            (x + 0.03, y),
-            (x - L * 0.35, y - L * 0.05),
-            (x - L * 0.55, y - L * 0.45),
-            (x - L * 0.4, y - L * 0.85),
-        ]
-        f.tube("tail", pts, [r, r, r * 0.9, r * 0.8], prim)
-    elif kind == "curl":
-        pts = [
-            (x + 0.03, y),
-            (x - L * 0.35, y - L * 0.25),
-            (x - L * 0.3, y - L * 0.7),
-            (x - L * 0.05, y - L * 0.8),
-        ]
-        f.tube("tail", pts, [r, r, r * 0.85, r * 0.6], prim)
-    elif kind == "tuft":
-        pts = [
-            (x + 0.03, y),
-            (x - L * 0.45, y + L * 0.2),
-            (x - L * 0.8, y + L * 0.25),
-            (x - L * 0.95, y - L * 0.1),
-        ]
-        f.tube("tail", pts, [r, r, r * 0.9, r * 0.9], prim)
+            f.tube(lambda ti: [("tail", ti.t < tip, None), ("tail", ti.t >= tip, sec)], pts, rad, m[slot])
+    if kind == "tuft":
         f.ellipse("tail", (x - L * 0.98, y - L * 0.18), (r * 2.4, r * 3.0), sec, angle=20)
-    elif kind == "hair":
-        pts = [
-            (x + 0.02, y),
-            (x - L * 0.25, y + L * 0.1),
-            (x - L * 0.4, y + L * 0.5),
-            (x - L * 0.35, y + L * 0.95),
-        ]
-        f.tube("tail", pts, [r * 0.6, r, r * 0.95, r * 0.5], sec)
+    elif kind == "curly":
+        f.ellipse("tail", (x - L * 0.6, y + L * 0.55), (r * 1.8, r * 2.4), m["dark"])
     elif kind == "nub":
         f.ellipse("tail", (x - r * 0.4, y - r * 0.1), (r * 1.1, r * 0.9), prim)
     elif kind == "short_up":
         f.ellipse("tail", (x - r * 0.9, y - r * 1.0), (r * 0.8, r * 1.5), sec, angle=-35)
-    elif kind == "curly":
-        pts = [
-            (x + 0.03, y),
-            (x - L * 0.4, y + L * 0.1),
-            (x - L * 0.55, y + L * 0.5),
-            (x - L * 0.35, y + L * 0.55),
-        ]
-        f.tube("tail", pts, [r, r, r * 0.9, r], prim)
-        f.ellipse("tail", (x - L * 0.6, y + L * 0.55), (r * 1.8, r * 2.4), m["dark"])
 
 
 def _hooves(cv: PartCanvas, fit: Fit, lw: float, dark: Material) -> None:
@@ -539,19 +505,15 @@ def _head(f: Figure, p: dict, m: dict, head, hr, chosen, colors, spec, small) ->
     if styles_has(spec, "horror", "dark_fantasy"):
         eye_col = (230, 40, 30)
     pupil = m["dark"].ramp[0]
-    f.custom(
-        lambda cv, fit: eye(
-            cv,
-            fit,
-            ec,
-            er,
-            pupil,
-            white=(250, 250, 245),
-            big=cute,
-            part="head",
-            iris=eye_col,
-            glint=(255, 255, 255) if not styles_has(spec, "horror") else None,
-        )
+    f.eye(
+        ec,
+        er,
+        pupil,
+        white=(250, 250, 245),
+        big=cute,
+        part="head",
+        iris=eye_col,
+        glint=(255, 255, 255) if not styles_has(spec, "horror") else None,
     )
     if "collar" in chosen:
         f.custom(lambda cv, fit: _collar(cv, fit, p, m, head, hr))

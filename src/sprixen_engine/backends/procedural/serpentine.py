@@ -351,19 +351,7 @@ def _build(p: dict, m: dict, spec: SpriteSpec, colors: dict, aspect: float, top_
             ec = rot(hr * (0.25 if not cute else 0.15), -hr * 0.22)
             er = hr * (0.28 if not cute else 0.42)
             iris = colors.get("eye")
-            f.custom(
-                lambda cv, fit: eye(
-                    cv,
-                    fit,
-                    ec,
-                    er,
-                    m["primary"].ramp[0],
-                    white=(250, 250, 240),
-                    big=cute,
-                    iris=iris,
-                    part="head",
-                )
-            )
+            f.eye(ec, er, m["primary"].ramp[0], white=(250, 250, 240), big=cute, iris=iris, part="head")
     if (face == "mouth" or "mouth" in p["chosen"]) and not top_down:
         f.custom(lambda cv, fit: _mouth(cv, fit, rot, hr, hl, m))
 

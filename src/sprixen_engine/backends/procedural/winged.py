@@ -300,18 +300,14 @@ def _bird(f: Figure, p: dict, m: dict, colors: dict) -> str:
     f.poly("head", pts, m["beak"], shading="rim", highlight=True)
     er = hr * (0.24 if not p["cute"] else 0.36)
     ec = (hc[0] + hr * 0.3, hc[1] - hr * 0.15)
-    f.custom(
-        lambda cv, fit: eye(
-            cv,
-            fit,
-            ec,
-            er,
-            m["primary"].ramp[OUTLINE] if not p["scary"] else (200, 30, 30),
-            white=(255, 255, 255),
-            big=p["cute"],
-            iris=colors.get("eye_iris"),
-            part="head",
-        )
+    f.eye(
+        ec,
+        er,
+        m["primary"].ramp[OUTLINE] if not p["scary"] else (200, 30, 30),
+        white=(255, 255, 255),
+        big=p["cute"],
+        iris=colors.get("eye_iris"),
+        part="head",
     )
     # near wing last (in front of the body)
     near_pts = _xf(_feather_wing(root, S, notches), root, -4 + flap)
@@ -483,18 +479,14 @@ def _dragon(f: Figure, p: dict, m: dict, colors: dict) -> str:
     )
     er = hr * (0.26 if not p["cute"] else 0.4)
     eye_col = colors.get("eye", (240, 200, 40))
-    f.custom(
-        lambda cv, fit: eye(
-            cv,
-            fit,
-            (cx + hr * 0.35, cy - hr * 0.15),
-            er,
-            m["primary"].ramp[OUTLINE],
-            white=(255, 255, 255),
-            big=p["cute"],
-            iris=eye_col,
-            part="head",
-        )
+    f.eye(
+        (cx + hr * 0.35, cy - hr * 0.15),
+        er,
+        m["primary"].ramp[OUTLINE],
+        white=(255, 255, 255),
+        big=p["cute"],
+        iris=eye_col,
+        part="head",
     )
     f.custom(
         lambda cv, fit: (
@@ -793,18 +785,14 @@ def _bee(f: Figure, p: dict, m: dict, colors: dict) -> str:
     f.ellipse("head", hc, (hr, hr * 0.95), dark)
     er = hr * (0.45 if not p["cute"] else 0.55)
     ec = (hc[0] + hr * 0.35, hc[1] - hr * 0.15)
-    f.custom(
-        lambda cv, fit: eye(
-            cv,
-            fit,
-            ec,
-            er,
-            (16, 12, 20),
-            white=(255, 255, 255),
-            big=p["cute"],
-            part="head",
-            iris=(70, 56, 90) if not p["cute"] else None,
-        )
+    f.eye(
+        ec,
+        er,
+        (16, 12, 20),
+        white=(255, 255, 255),
+        big=p["cute"],
+        part="head",
+        iris=(70, 56, 90) if not p["cute"] else None,
     )
     f.pivot("neck", (bw * 0.6, 0.0))
     # near (fore) wing
