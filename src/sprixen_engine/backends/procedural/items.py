@@ -34,12 +34,7 @@ from .shapes import BASE, HIGHLIGHT, LIGHT, OUTLINE, SHADOW, Box, Ctx, Frame
 
 def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> RenderedSprite:
     """Draw one item icon. ``look`` is the subject's catalogue ``look`` table."""
-    look = look or {}
-    shape = str(look.get("shape", spec.subject))
-    fn = _SHAPES.get(shape) or _SHAPES.get(spec.subject) or _gem
-    ctx = Ctx(spec, look, rng)
-    pivots = dict(fn(ctx) or {})
-    pivots.setdefault("center", ctx.centre())
+    ctx, pivots = S.draw_shape(_SHAPES, _gem, spec, look, rng)
     x0, _y0, x1, y1 = ctx.bbox()
     pivots.setdefault("ground", ((x0 + x1 + 1) / 2.0, float(min(y1 + 1, ctx.h - 1))))
     return ctx.finish(pivots, facing="right")

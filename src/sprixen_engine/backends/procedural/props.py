@@ -32,12 +32,7 @@ from .shapes import BASE, HIGHLIGHT, LIGHT, OUTLINE, SHADOW, Box, Ctx
 
 def render(spec: SpriteSpec, look: Mapping, rng: np.random.Generator) -> RenderedSprite:
     """Draw one prop. ``look`` is the subject's catalogue ``look`` table."""
-    look = look or {}
-    shape = str(look.get("shape", spec.subject))
-    fn = _SHAPES.get(shape) or _SHAPES.get(spec.subject) or _rock
-    ctx = Ctx(spec, look, rng)
-    pivots = dict(fn(ctx) or {})
-    pivots.setdefault("center", ctx.centre())
+    ctx, pivots = S.draw_shape(_SHAPES, _rock, spec, look, rng)
     if "anchor_top" not in pivots:
         pivots.setdefault("ground", ctx.ground_pivot(pivots.pop("_ground_parts", None)))
     pivots.pop("_ground_parts", None)

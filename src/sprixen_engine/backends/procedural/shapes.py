@@ -96,6 +96,19 @@ def resolve_look_colors(ctx: Ctx) -> dict[str, RGB]:
 
 
 # ---------------------------------------------------------------------------- context
+def draw_shape(shapes: Mapping, fallback, spec: SpriteSpec, look: Mapping,
+               rng: np.random.Generator) -> tuple[Ctx, dict]:
+    """Draw ``spec`` with the function ``shapes`` names for ``look.shape`` (or the subject id, else
+    ``fallback``); returns the context and its pivots, with ``center`` filled in."""
+    look = look or {}
+    shape = str(look.get("shape", spec.subject))
+    fn = shapes.get(shape) or shapes.get(spec.subject) or fallback
+    ctx = Ctx(spec, look, rng)
+    pivots = dict(fn(ctx) or {})
+    pivots.setdefault("center", ctx.centre())
+    return ctx, pivots
+
+
 class Ctx:
     """One sprite being drawn: canvas, size class, colours, materials and rng."""
 
