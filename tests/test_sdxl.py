@@ -267,7 +267,7 @@ def test_build_prompt_every_kind_and_style(kind, art_style):
 
 def test_prompt_kind_and_errors():
     assert prompt_kind("creature") == "creature"
-    assert prompt_kind("character", request_type="pack") == "pack_sheet"
+    assert prompt_kind("character", request_type="pack") == "pack_item"
     assert prompt_kind("item", request_type="environment") == "prop"
     with pytest.raises(InvalidRequest, match="^art_style"):
         build_prompt(subject="knight", art_style="oil")

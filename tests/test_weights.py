@@ -22,7 +22,8 @@ from sprixen_engine.config import config_dir, load_config
 from sprixen_engine.errors import InvalidRequest, ModelUnavailable
 
 CONTRACT_IDS = {"sdxl-base-1.0", "sdxl-vae-fp16-fix", "pixel-art-xl-lora", "lcm-lora-sdxl", "sdxl-lightning-4step",
-                "taesdxl", "rmbg-2.0-onnx", "rmbg-2.0-onnx-fp16", "rmbg-2.0", "musicgen-small", "musicgen-medium"}
+                "taesdxl", "rmbg-2.0-onnx", "rmbg-2.0-onnx-fp16", "rmbg-2.0", "musicgen-small", "musicgen-medium",
+                "ip-adapter-sdxl"}
 
 LORA_BYTES = b"tiny lora weights"
 LORA_SHA = hashlib.sha256(LORA_BYTES).hexdigest()
@@ -470,7 +471,11 @@ def test_repo_manifest_accepts_hub_layouts(tmp_path):
             "tokenizer_2/tokenizer_config.json"],
         "madebyollin/sdxl-vae-fp16-fix": ["config.json", "diffusion_pytorch_model.safetensors"],
         "madebyollin/taesdxl": ["config.json", "diffusion_pytorch_model.safetensors"],
-        "briaai/RMBG-2.0": ["onnx/model.onnx", "onnx/model_fp16.onnx", "model.safetensors"],
+        "briaai/RMBG-2.0": ["onnx/model.onnx", "onnx/model_fp16.onnx", "model.safetensors", "config.json",
+                            "BiRefNet_config.py", "birefnet.py", "pytorch_model.bin"],
+        "h94/IP-Adapter": ["sdxl_models/ip-adapter_sdxl.safetensors", "sdxl_models/ip-adapter_sdxl_vit-h.safetensors",
+                           "sdxl_models/image_encoder/config.json", "sdxl_models/image_encoder/model.safetensors",
+                           "models/ip-adapter_sd15.safetensors", "models/image_encoder/config.json"],
         "facebook/musicgen-small": ["config.json", "model.safetensors", "preprocessor_config.json",
                                     "tokenizer_config.json", "spiece.model"],
     }
@@ -480,5 +485,8 @@ def test_repo_manifest_accepts_hub_layouts(tmp_path):
                           hf_cache=tmp_path / "hf")
     present = {r.id for r in reg.status() if r.present}
     assert present == {"sdxl-base-1.0", "sdxl-vae-fp16-fix", "taesdxl", "rmbg-2.0-onnx", "rmbg-2.0-onnx-fp16",
-                       "rmbg-2.0", "musicgen-small"}
+                       "rmbg-2.0", "musicgen-small", "ip-adapter-sdxl"}
     assert reg.locate("sdxl-base-1.0").is_dir() and reg.locate("rmbg-2.0-onnx-fp16").name == "model_fp16.onnx"
+    # folder models: the repository root (the backends read their own layout inside it)
+    assert reg.locate("rmbg-2.0").is_dir() and (reg.locate("rmbg-2.0") / "birefnet.py").is_file()
+    assert (reg.locate("ip-adapter-sdxl") / "sdxl_models" / "ip-adapter_sdxl.safetensors").is_file()

@@ -140,3 +140,53 @@ def build_tiny_lora(unet_or_pipe_folder: Path, out_file: Path, *, rank: int = 4,
     StableDiffusionXLPipeline.save_lora_weights(out_file.parent, unet_lora_layers=layers,
                                                 weight_name=out_file.name, safe_serialization=True)
     return out_file
+
+
+IMAGE_EMBED_DIM = 32            # the tiny image encoder's projection_dim = the adapter's image_proj input
+
+
+def build_tiny_ip_adapter(pipe_folder: Path, out_root: Path, *, seed: int = 2) -> Path:
+    """Write a tiny random IP-Adapter for the tiny SDXL in the h94/IP-Adapter layout and return ``out_root``.
+
+    ``out_root/sdxl_models/ip-adapter_sdxl.safetensors`` holds ``image_proj.{proj,norm}.{weight,bias}`` and
+    ``ip_adapter.<k>.to_{k,v}_ip.weight`` (flattened, as on the hub); ``out_root/sdxl_models/image_encoder/``
+    is a tiny ``CLIPVisionModelWithProjection`` (32x32 input, ``projection_dim`` = :data:`IMAGE_EMBED_DIM`).
+    The keys ``<k>`` = 1, 3, 5, ... follow the UNet's attention processors in order, one per
+    cross-attention (``attn2``) processor, as diffusers' ``_convert_ip_adapter_attn_to_diffusers`` reads them.
+    """
+    import torch
+    from diffusers import UNet2DConditionModel
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    folder = Path(out_root) / "sdxl_models"
+    torch.manual_seed(seed)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4, image_size=32,
+        patch_size=8, projection_dim=IMAGE_EMBED_DIM))
+    encoder.save_pretrained(folder / "image_encoder", safe_serialization=True)
+
+    unet = UNet2DConditionModel.from_pretrained(Path(pipe_folder) / "unet", local_files_only=True)
+    cross, channels = unet.config.cross_attention_dim, unet.config.block_out_channels
+    gen = torch.Generator().manual_seed(seed)
+    tensors = {
+        "image_proj.proj.weight": torch.randn(4 * cross, IMAGE_EMBED_DIM, generator=gen) * 0.5,
+        "image_proj.proj.bias": torch.randn(4 * cross, generator=gen) * 0.1,
+        "image_proj.norm.weight": 1 + torch.randn(cross, generator=gen) * 0.1,
+        "image_proj.norm.bias": torch.randn(cross, generator=gen) * 0.1,
+    }
+    key_id = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue                                   # self-attention: no IP weights, but not counted either
+        if name.startswith("mid_block"):
+            hidden = channels[-1]
+        elif name.startswith("up_blocks"):
+            hidden = list(reversed(channels))[int(name[len("up_blocks.")])]
+        else:
+            hidden = channels[int(name[len("down_blocks.")])]
+        for proj in ("to_k_ip", "to_v_ip"):
+            tensors[f"ip_adapter.{key_id}.{proj}.weight"] = torch.randn(hidden, cross, generator=gen) * 0.3
+        key_id += 2
+    save_file({k: v.contiguous() for k, v in tensors.items()}, folder / "ip-adapter_sdxl.safetensors")
+    return Path(out_root)

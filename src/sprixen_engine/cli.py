@@ -145,6 +145,47 @@ def remove_bg(
 
 
 @app.command()
+def animate(
+    sprite: Path = typer.Argument(..., help="Sprite PNG (one saved by `sprixen generate` keeps its parts)."),
+    output: Path = typer.Option(Path("."), "-o", "--output", help="Folder for sheet, GIF, atlas, .tres, rig."),
+    type: str = typer.Option("walk", "--type", help="idle|walk|run|attack|jump|death|hurt|custom"),
+    frames: int | None = typer.Option(None, "--frames", help="Frame count 2–12 (default per type)."),
+    fps: int | None = typer.Option(None, "--fps", help="Frames per second 4–60 (default per type)."),
+    archetype: str | None = typer.Option(None, "--archetype",
+                                         help="humanoid_biped|quadruped|winged|amorphous|serpentine"),
+    direction: str = typer.Option("right", "--direction", help="right|left|up|down|up-right|up-left|down-right|down-left"),
+    directions: int | None = typer.Option(None, "--directions", help="4 or 8: one sheet, a row per direction."),
+    weapon_hand: str | None = typer.Option(None, "--weapon-hand", help="left|right|both"),
+    weapon_type: str | None = typer.Option(None, "--weapon-type", help="sword, axe, spear, bow, staff ..."),
+    shield: bool = typer.Option(False, "--shield", help="The sprite carries a shield."),
+    description: str | None = typer.Option(None, "--description", help="Motion for --type custom."),
+    normalize_size: bool = typer.Option(False, "--normalize-size", help="Keep the base sprite's size."),
+    process: str | None = typer.Option(None, "--process", help="Also write a processed copy: stabilize|tight|aggressive"),
+    frame_pngs: bool = typer.Option(False, "--frame-pngs", help="Also write one PNG per frame."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed (varies swing amplitudes slightly)."),
+) -> None:
+    """Animate a sprite: sheet PNG, GIF, Aseprite JSON, Godot SpriteFrames .tres and the rig as JSON."""
+    options = dict(type=type, frame_count=frames, fps=fps, archetype=archetype, weapon_hand=weapon_hand,
+                   weapon_type=weapon_type, has_shield=shield, custom_description=description,
+                   normalize_size=normalize_size, seed=seed)
+    try:
+        engine = _engine()
+        if directions is not None:
+            result = engine.animate_directions(sprite, directions=directions, **options)
+            written = result.save(output)
+        else:
+            result = engine.animate(sprite, direction=direction, **options)
+            written = result.save(output, frame_pngs=frame_pngs)
+            if process:
+                written += engine.process_animation(result, process).save(output, frame_pngs=frame_pngs)
+    except SprixenError as exc:
+        fail(exc)
+        return
+    for path in written:
+        out.print(str(path), highlight=False)
+
+
+@app.command()
 def showcase(
     output: Path = typer.Option(Path("showcase"), "-o", "--output", help="Folder for the gallery."),
 ) -> None:

@@ -61,14 +61,14 @@ class Engine:
     def matting_backend(self, method: str = "auto"):  # -> MattingBackend
         """Resolve ``auto`` | ``classic`` | ``rmbg`` to a matting backend.
 
-        ``auto`` uses RMBG-2.0 when one of its ONNX exports is installed, else the classic kernel;
+        ``auto`` uses RMBG-2.0 when one of its ONNX exports is installed, or its safetensors folder
+        (``rmbg-2.0``, torch runtime) with the packages its model code imports, else the classic kernel;
         ``rmbg`` without weights raises :class:`ModelUnavailable` naming the files and where to put them.
         """
         if method not in ("auto", "classic", "rmbg"):
             raise invalid("method", "must be one of 'auto', 'classic', 'rmbg'", method)
         if method == "auto":
-            method = "rmbg" if any(self.weights.available(i) for i in ("rmbg-2.0-onnx", "rmbg-2.0-onnx-fp16")) \
-                else "classic"
+            method = "rmbg" if self._rmbg_runnable() else "classic"
         if method not in self._matting:
             if method == "classic":
                 from .backends.classic_matting import ClassicMatting
@@ -79,6 +79,15 @@ class Engine:
 
                 self._matting[method] = RMBGMatting.from_registry(self.weights, device=self.device)
         return self._matting[method]
+
+    def _rmbg_runnable(self) -> bool:
+        """Whether an RMBG-2.0 copy is installed that this machine can run (ONNX, or torch with its packages)."""
+        from .backends.rmbg import FP16_ID, FP32_ID, TORCH_ID, missing_packages
+
+        if any(self.weights.available(i) for i in (FP32_ID, FP16_ID)):
+            return True
+        folder = self.weights.locate(TORCH_ID)
+        return folder is not None and not missing_packages(folder)
 
     def sprite_backend(self, name: str = "auto") -> tuple[SpriteBackend, str]:
         """Resolve ``auto`` | ``procedural`` | ``sdxl`` to a backend; returns it and a note on the choice.
@@ -107,10 +116,10 @@ class Engine:
         return self._backends["procedural"]
 
     def _sdxl(self) -> SpriteBackend:
-        """The SDXL backend on the installed weights: the fp16-fix VAE on CUDA and the pixel-art LoRA
-        when present (the engine is pixel-art first)."""
+        """The SDXL backend on the installed weights: the fp16-fix VAE on CUDA, the pixel-art LoRA
+        (the engine is pixel-art first) and the IP-Adapter for reference images, each when present."""
         if "sdxl" not in self._backends:
-            from .backends.sdxl import SDXLSpriteBackend
+            from .backends.sdxl import IP_ADAPTER_ID, SDXLSpriteBackend
 
             weights = self.weights
             model_dir = weights.require("sdxl-base-1.0")
@@ -118,6 +127,7 @@ class Engine:
             lora = weights.locate("pixel-art-xl-lora")
             self._backends["sdxl"] = SDXLSpriteBackend(model_dir, device=self.device, vae_dir=vae,
                                                        lora=[(lora, 1.0)] if lora else (),
+                                                       ip_adapter_dir=weights.locate(IP_ADAPTER_ID),
                                                        config_dir=self.config.config_dir)
         return self._backends["sdxl"]
 
@@ -126,7 +136,8 @@ class Engine:
                  resolution: str | None = None, pixel_perfect: str = "auto", no_base: bool = False,
                  skip_bg_removal: bool = False, pack_items: list[str] | None = None,
                  reference_image: Any = None, project: Mapping[str, Any] | None = None,
-                 seed: int | None = None, backend: str = "auto") -> GenerationResult:
+                 seed: int | None = None, backend: str = "auto",
+                 chain_animations: list[Mapping[str, Any]] | None = None) -> GenerationResult:
         """Generate sprites from a text prompt (the in-process ``POST /v1/generations``).
 
         Parameters
@@ -144,6 +155,9 @@ class Engine:
         project : style lock ``{"artStyle", "resolution", "viewAngle"}`` (camelCase or snake_case).
         seed : 0–2**32-1; the same inputs and seed give identical bytes. Random when ``None``.
         backend : ``auto`` | ``procedural`` | ``sdxl``.
+        chain_animations : up to 8 animation requests (fields of :meth:`animate`, camelCase or snake_case)
+            run on every variant after generation (the reference's ``chainAnimation(s)``); they land in
+            ``sprite.animations`` and ``result.save`` writes them.
 
         Returns
         -------
@@ -153,7 +167,7 @@ class Engine:
             prompt=prompt, type=type, variant_count=variant_count, resolution=resolution,
             pixel_perfect=pixel_perfect, no_base=no_base, skip_bg_removal=skip_bg_removal, pack_items=pack_items,
             reference_image=reference_image, project=dict(project) if project is not None else None, seed=seed,
-            backend=backend))
+            backend=backend, chain_animations=list(chain_animations) if chain_animations is not None else None))
         return self.run_generation(request)
 
     def run_generation(self, request: GenerationRequest) -> GenerationResult:
@@ -164,6 +178,16 @@ class Engine:
         result = generate_sprites(request, backend=sprite_backend, config=self.config,
                                   embedder=self._embedder(), matting=self.matting_backend)
         result.metadata["backendChoice"] = note
+        if request.chain_animations:
+            from .animation.animate import animate
+
+            for sprite in result.sprites:
+                for chained in request.chain_animations:
+                    viewed, rerendered = self._sprite_in_view(sprite, chained.direction)
+                    sprite.animations.append(animate(viewed, chained, config_dir=self.config.config_dir,
+                                                     true_view=rerendered))
+            result.metadata["chainAnimations"] = [c.model_dump(by_alias=True, exclude_unset=True)
+                                                  for c in request.chain_animations]
         return result
 
     def _embedder(self):
@@ -210,3 +234,99 @@ class Engine:
 
         backend = self.matting_backend(method)
         return to_pil(backend.remove(as_rgba(image), hard=hard, no_base=no_base))
+
+    # ------------------------------------------------------------------ animation
+    def animate(self, sprite: Any, *, type: str = "walk", frame_count: int | None = None, fps: int | None = None,
+                archetype: str | None = None, direction: str = "right", weapon_hand: str | None = None,
+                weapon_type: str | None = None, has_shield: bool = False, custom_description: str | None = None,
+                normalize_size: bool = False, seed: int | None = None, locomotion_type: str | None = None):
+        """Animate a sprite (the in-process ``POST /v1/sprites/:spriteId/animations``).
+
+        Parameters
+        ----------
+        sprite : a :class:`SpriteAsset` (procedural sprites bring their parts and pivots), a
+            :class:`GenerationResult` (its first variant), a PIL image, an ``(H, W, 3|4)`` uint8 array or a
+            PNG path (a PNG saved by ``GenerationResult.save`` is read back with its parts).
+        type : idle | walk | run | attack | jump | death | hurt | custom.
+        frame_count : 2–12 (default per type: idle 4, walk 8, run 6, attack 5, jump 6, death 6, hurt 2).
+        fps : 4–60 (default per type).
+        archetype : humanoid_biped | quadruped | winged | amorphous | serpentine; default: the sprite's
+            metadata, else a silhouette classifier (its decision and confidence go into metadata).
+        direction : right | left | up | down | up_right | up_left | down_right | down_left (``up-right`` too).
+        weapon_hand : left | right | both: the hand the sprite's weapon is held in through every frame.
+        weapon_type : free text (sword, spear, bow, staff ...); picks the attack motion.
+        has_shield : the sprite carries a shield (on the arm without the weapon).
+        custom_description : for ``type="custom"``, ≤ 500 characters mapped to motion primitives.
+        normalize_size : keep the base sprite's size (frames always have the sprite's canvas size).
+        seed : 0–2**32-1; varies the swing amplitudes by up to ±8 %. Default: derived from the sprite.
+        locomotion_type : deprecated (auto | biped | quadruped); use ``archetype``.
+
+        Returns
+        -------
+        Animation with ``.frames``, ``.durations_ms``, ``.fps``, ``.metadata``, ``.sheet()``, ``.gif()``,
+        ``.atlas()``, ``.save(dir)``.
+        """
+        from .animation.animate import animate
+        from .requests import AnimationRequest
+
+        request = parse_request(AnimationRequest, dict(
+            type=type, frame_count=frame_count, fps=fps, archetype=archetype, direction=direction,
+            weapon_hand=weapon_hand, weapon_type=weapon_type, has_shield=has_shield,
+            custom_description=custom_description, normalize_size=normalize_size, seed=seed,
+            locomotion_type=locomotion_type))
+        sprite, rerendered = self._sprite_in_view(sprite, request.direction)
+        return animate(sprite, request, config_dir=self.config.config_dir, true_view=rerendered)
+
+    def _sprite_in_view(self, sprite: Any, direction: str) -> tuple[Any, bool]:
+        """For ``direction="down"``, re-render a procedural humanoid in front view (the renderers draw
+        side and front views); anything else is animated from the sprite as given."""
+        from .requests import ProjectStyle
+        from .results import GenerationResult, SpriteAsset
+
+        if isinstance(sprite, GenerationResult):
+            sprite = sprite.sprites[0]
+        request = getattr(sprite, "request", None) if isinstance(sprite, SpriteAsset) else None
+        if (direction != "down" or request is None or sprite.metadata.get("archetype") != "humanoid_biped"
+                or request.type in ("variation", "pack") or request.backend == "sdxl"):
+            return sprite, False
+        v = int(sprite.metadata.get("variant", 0))
+        project = (request.project or ProjectStyle()).model_copy(update={"view_angle": "front"})
+        again = self.run_generation(request.model_copy(update={
+            "project": project, "variant_count": v + 1, "backend": "procedural"}))
+        if again.metadata.get("view") != "front":
+            return sprite, False
+        return again.sprites[v], True
+
+    def animate_directions(self, sprite: Any, *, type: str = "walk", directions: int = 4, **kwargs: Any):
+        """One animation per direction in one :class:`AnimationSet` (a sheet row per direction, same
+        frame size and anchor in every row, an atlas tag per direction).
+
+        ``directions``: 4 (down, left, right, up — the RPG Maker row order) or 8 (down, down_left, left,
+        up_left, up, up_right, right, down_right). Other keyword arguments as in :meth:`animate`.
+        """
+        from .animation.result import AnimationSet
+
+        order = {4: ("down", "left", "right", "up"),
+                 8: ("down", "down_left", "left", "up_left", "up", "up_right", "right", "down_right")}
+        if isinstance(directions, bool) or directions not in order:
+            raise invalid("directions", "must be 4 or 8", directions)
+        if "direction" in kwargs:
+            raise invalid("direction", "is chosen per row by animate_directions; pass directions=4|8", kwargs["direction"])
+        from .animation.animate import pad_to_common_canvas
+
+        anims = pad_to_common_canvas({d: self.animate(sprite, type=type, direction=d, **kwargs)
+                                      for d in order[directions]})
+        first = next(iter(anims.values()))
+        approximated = sorted({d for a in anims.values() for d in a.metadata.get("approximatedDirections", [])})
+        return AnimationSet(id=f"{first.id}_dir{directions}", animations=anims, metadata={
+            "type": type, "directions": list(order[directions]), "approximatedDirections": approximated,
+            "archetype": first.metadata["archetype"], "frameCount": len(first.frames), "fps": first.fps})
+
+    def process_animation(self, animation: Any, mode: str = "stabilize"):
+        """A processed copy of ``animation`` (the in-process ``POST /v1/animations/:id/process``):
+        ``stabilize`` re-anchors drifting frames, ``tight`` crops to the union box + 1 px, ``aggressive``
+        also scales up to fill the canvas (integer nearest-neighbour for pixel art). The original is untouched.
+        """
+        from .animation.process import process_animation
+
+        return process_animation(animation, mode)

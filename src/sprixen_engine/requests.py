@@ -69,6 +69,48 @@ class ProjectStyle(_Model):
         return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
 
 
+ANIMATION_TYPES = ("idle", "walk", "run", "attack", "jump", "death", "hurt", "custom")
+ARCHETYPES = ("humanoid_biped", "quadruped", "winged", "amorphous", "serpentine")
+DIRECTIONS = ("right", "left", "up", "down", "up_right", "up_left", "down_right", "down_left")
+WEAPON_HANDS = ("left", "right", "both")
+PROCESS_MODES = ("stabilize", "tight", "aggressive")
+_LOCOMOTION = {"biped": "humanoid_biped", "quadruped": "quadruped", "auto": None}
+
+
+class AnimationRequest(_Model):
+    """The parameters of one animation (POST /v1/sprites/:spriteId/animations).
+
+    ``frame_count`` and ``fps`` default per type (``configs/animation.toml``). ``direction`` accepts
+    ``up-right`` and ``up_right``. ``locomotion_type`` is the reference's deprecated field; it maps to
+    ``archetype`` (biped → humanoid_biped, quadruped → quadruped) when ``archetype`` is not given.
+    """
+
+    type: Literal["idle", "walk", "run", "attack", "jump", "death", "hurt", "custom"] = "walk"
+    frame_count: int | None = Field(None, ge=2, le=12)
+    fps: int | None = Field(None, ge=4, le=60)
+    custom_description: str | None = Field(None, max_length=500)
+    archetype: Literal["humanoid_biped", "quadruped", "winged", "amorphous", "serpentine"] | None = None
+    weapon_hand: Literal["left", "right", "both"] | None = None
+    weapon_type: str | None = Field(None, max_length=40)
+    has_shield: bool = False
+    direction: Literal["right", "left", "up", "down", "up_right", "up_left", "down_right", "down_left"] = "right"
+    normalize_size: bool = False
+    locomotion_type: Literal["auto", "biped", "quadruped"] | None = None
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+    @field_validator("direction", "archetype", "weapon_hand", "type", "locomotion_type", mode="before")
+    @classmethod
+    def _normalise_word(cls, v: Any) -> Any:
+        return v.strip().replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+
+    @property
+    def resolved_archetype(self) -> str | None:
+        """``archetype``, else the one the deprecated ``locomotion_type`` names, else ``None``."""
+        if self.archetype is not None:
+            return self.archetype
+        return _LOCOMOTION.get(self.locomotion_type) if self.locomotion_type else None
+
+
 class GenerationRequest(_Model):
     """The parameters of one sprite generation (POST /v1/generations)."""
 
@@ -84,6 +126,7 @@ class GenerationRequest(_Model):
     project: ProjectStyle | None = None
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
     backend: Literal["auto", "procedural", "sdxl"] = "auto"
+    chain_animations: list[AnimationRequest] | None = Field(None, max_length=8)
 
     @field_validator("prompt")
     @classmethod

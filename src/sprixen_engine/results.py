@@ -34,6 +34,9 @@ class SpriteAsset:
     pivots : joint name → ``(x, y)`` in image pixels.
     metadata : per-variant details (seed, palette, native size ...).
     atlas : for pack sheets, the TexturePacker "JSON hash" index of item rectangles.
+    request : the :class:`GenerationRequest` that made it (lets the animation engine re-render the
+        sprite in another view), or ``None``.
+    animations : animations chained to the generation (``chain_animations``).
     """
 
     image: Image.Image
@@ -41,6 +44,8 @@ class SpriteAsset:
     pivots: dict[str, tuple[float, float]] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     atlas: dict[str, Any] | None = None
+    request: Any = field(default=None, repr=False)
+    animations: list[Any] = field(default_factory=list)
 
     def part_label_map(self) -> tuple[np.ndarray, list[str]]:
         """``(H, W)`` uint8 label image (0 = none, i = ``names[i - 1]``) and the part names."""
@@ -95,6 +100,14 @@ class GenerationResult:
                 atlas_path.write_text(json.dumps(atlas, indent=2))
                 written.append(atlas_path)
                 entry["atlas"] = atlas_path.name
+            if sprite.animations:
+                folder = out / f"{self.id}_v{n}_animations"
+                entry["animations"] = []
+                for anim in sprite.animations:
+                    files = anim.save(folder)
+                    written.extend(files)
+                    entry["animations"].append({"id": anim.id, "type": anim.type,
+                                                "files": [str(f.relative_to(out)) for f in files]})
             variants.append(entry)
         meta = out / f"{self.id}.json"
         meta.write_text(json.dumps({"id": self.id, **self.metadata, "variants": variants}, indent=2,

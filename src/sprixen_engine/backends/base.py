@@ -72,6 +72,7 @@ class RenderedSprite:
         tail_base, wing_root_left, wing_root_right, ground (bottom centre of the supporting parts).
     facing : ``"right"`` / ``"left"`` / ``"front"`` — where the sprite looks.
     palette : the RGB colours used (outline and shading tones included).
+    details : JSON-able design facts later stages use, e.g. ``{"weapon": "bow", "shield": False}``.
     """
 
     rgba: np.ndarray
@@ -79,6 +80,7 @@ class RenderedSprite:
     pivots: dict[str, tuple[float, float]] = field(default_factory=dict)
     facing: str = "right"
     palette: list[tuple[int, int, int]] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
 
 
 @runtime_checkable

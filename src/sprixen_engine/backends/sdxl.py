@@ -7,10 +7,11 @@ How the sprite pipeline calls it (the Engine wiring is the lead's)
 ------------------------------------------------------------------
 1. Locate the weights with the registry: ``model_dir = engine.weights.require("sdxl-base-1.0")``
    (plus optional ``"sdxl-vae-fp16-fix"``, ``"taesdxl"``, ``"pixel-art-xl-lora"`` for pixel art,
-   ``"lcm-lora-sdxl"`` / ``"sdxl-lightning-4step"`` for few-step modes) and build the backend once::
+   ``"lcm-lora-sdxl"`` / ``"sdxl-lightning-4step"`` for few-step modes, ``"ip-adapter-sdxl"`` for
+   reference images) and build the backend once::
 
        backend = SDXLSpriteBackend(model_dir, device=engine.device, vae_dir=vae,
-                                   lora=[(pixel_lora, 1.0)], mode="standard")
+                                   lora=[(pixel_lora, 1.0)], ip_adapter_dir=ip_adapter, mode="standard")
 
 2. Per request, turn the interpretation into prompts (one per variant, all the same text)::
 
@@ -21,14 +22,19 @@ How the sprite pipeline calls it (the Engine wiring is the lead's)
                                  size_wh=(1024, 1024), negative_prompt=negative,
                                  reference=ref_rgba, strength=0.6)
 
-   ``kind`` is ``"pack_sheet"`` (with ``items=pack_items``) for packs and ``"tile_texture"`` for
+   ``kind`` is ``"pack_item"`` for each item of a pack (one prompt per item, drawn in one batch;
+   ``"pack_sheet"`` with ``items=`` asks for a whole sheet in one image) and ``"tile_texture"`` for
    tiles; otherwise it follows the category (``environment`` requests → ``"prop"``).
+   A reference image conditions the images through the IP-Adapter when one is loaded
+   (``ip_adapter_dir``, registry id ``"ip-adapter-sdxl"``), else through img2img with ``strength``;
+   ``[ip_adapter] reference_mode`` in ``sdxl.toml`` picks ``ip_adapter``, ``img2img`` or ``both``.
    Generate at SDXL's native 1024² (or 768² for speed); never at the sprite's final size.
 3. Post-process each ``(H, W, 4)`` uint8 image (alpha is 255 everywhere) with the foundation
    kernels: ``remove_background`` (RMBG-2.0 when present, else classic matting; skip when
    ``skip_bg_removal``), then ``pixelize`` (grid-aware, palette-limited) to the requested size for
    pixel art, or Lanczos ``resize`` for vector/painterly, per ``pixelPerfect``.
-4. Record ``backend.name`` ("sdxl"), ``backend.describe()`` and the seeds in the result metadata.
+4. Record ``backend.name`` ("sdxl"), ``backend.describe()``, ``backend.reference_path(...)`` and the
+   seeds in the result metadata.
 
 Each variant ``i`` is drawn with its own ``torch.Generator("cpu").manual_seed(seeds[i])`` in one
 batched call, so variant ``i`` alone reproduces the same image as inside the batch.
@@ -39,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,8 +60,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MODEL_ID = "sdxl-base-1.0"
 MODES = ("standard", "lcm", "lightning")
-PROMPT_KINDS = ("character", "creature", "item", "prop", "pack_sheet", "tile_texture")
+PROMPT_KINDS = ("character", "creature", "item", "prop", "pack_item", "pack_sheet", "tile_texture")
 ART_STYLES = ("pixel", "vector", "painterly")
+REFERENCE_MODES = ("ip_adapter", "img2img", "both")
+IP_ADAPTER_ID = "ip-adapter-sdxl"
+#: the h94/IP-Adapter layout: ``<root>/sdxl_models/ip-adapter_sdxl.safetensors`` and ``<root>/sdxl_models/image_encoder/``
+IP_ADAPTER_SUBFOLDER, IP_ADAPTER_WEIGHTS, IP_ADAPTER_ENCODER = "sdxl_models", "ip-adapter_sdxl.safetensors", "image_encoder"
 _DIFFUSERS_FILES = ("model_index.json", "unet/config.json", "vae/config.json", "text_encoder/config.json",
                     "text_encoder_2/config.json", "tokenizer/", "tokenizer_2/", "scheduler/scheduler_config.json")
 
@@ -79,6 +90,7 @@ class SDXLPromptConfig:
     negative: Mapping[str, str]
     modes: Mapping[str, Mapping[str, float]]
     limits: Mapping[str, float]
+    ip_adapter: Mapping[str, Any] = dc_field(default_factory=dict)
 
 
 def load_sdxl_config(config_dir: Path | None = None) -> SDXLPromptConfig:
@@ -90,7 +102,7 @@ def load_sdxl_config(config_dir: Path | None = None) -> SDXLPromptConfig:
     return SDXLPromptConfig(
         templates=data["templates"], style_lock=data.get("style_lock", {}), views=data.get("views", {}),
         style_words=data.get("style_words", {}), negative=data.get("negative", {}),
-        modes=data.get("modes", {}), limits=data.get("limits", {}))
+        modes=data.get("modes", {}), limits=data.get("limits", {}), ip_adapter=data.get("ip_adapter", {}))
 
 
 def _clean(text: str) -> str:
@@ -105,10 +117,10 @@ def _words(name: str) -> str:
 
 
 def prompt_kind(category: str, *, request_type: str = "sprite") -> str:
-    """The template to use for a request: ``pack`` → pack_sheet, ``tile`` → tile_texture,
-    ``environment`` → prop, else the subject's category."""
+    """The template to use for a request: ``pack`` → pack_item (each item drawn on its own, then packed),
+    ``tile`` → tile_texture, ``environment`` → prop, else the subject's category."""
     if request_type == "pack":
-        return "pack_sheet"
+        return "pack_item"
     if request_type == "tile":
         return "tile_texture"
     if request_type == "environment":
@@ -134,7 +146,7 @@ def build_prompt(*, subject: str, category: str = "character", styles: Sequence[
     art_style : ``pixel`` | ``vector`` | ``painterly``: the style-lock snippet and extra negatives.
     modifiers : other subjects named with it ("moss" → "with moss").
     kind : one of :data:`PROMPT_KINDS`, overriding ``category``.
-    items : item names for ``kind="pack_sheet"``.
+    items : item names for ``kind="pack_sheet"`` (a whole sheet in one image; packs use ``pack_item`` per item).
 
     Returns
     -------
@@ -189,6 +201,12 @@ class SDXLSpriteBackend:
         ``lightning`` (Euler with trailing timesteps, guidance 0; pass the Lightning LoRA/UNet weights).
     compile : ``torch.compile(unet, mode="max-autotune")`` (CUDA; slow first call).
     taesd_dir : optional TAESDXL (``AutoencoderTiny``) folder for fast decoding; wins over ``vae_dir``.
+    ip_adapter_dir : optional IP-Adapter SDXL folder (registry id ``ip-adapter-sdxl``): the h94/IP-Adapter
+        root with ``sdxl_models/ip-adapter_sdxl.safetensors`` and ``sdxl_models/image_encoder/``, or the
+        ``sdxl_models`` folder itself. When loaded, a reference image conditions generation through it.
+    ip_adapter_scale : weight of the image prompt in [0, 2]; default ``[ip_adapter] scale`` in ``sdxl.toml``.
+    reference_mode : ``ip_adapter`` | ``img2img`` | ``both``; default ``[ip_adapter] reference_mode``.
+        Without a loaded IP-Adapter every reference goes through img2img.
     config_dir : where ``sdxl.toml`` lives (default: the engine's ``configs/``).
     """
 
@@ -196,7 +214,9 @@ class SDXLSpriteBackend:
 
     def __init__(self, model_dir: Path | str, *, device: DevicePolicy, vae_dir: Path | str | None = None,
                  lora: Sequence[tuple[Path | str, float]] = (), mode: str = "standard", compile: bool = False,
-                 taesd_dir: Path | str | None = None, config_dir: Path | None = None) -> None:
+                 taesd_dir: Path | str | None = None, ip_adapter_dir: Path | str | None = None,
+                 ip_adapter_scale: float | None = None, reference_mode: str | None = None,
+                 config_dir: Path | None = None) -> None:
         if mode not in MODES:
             raise invalid("mode", f"must be one of {', '.join(MODES)}", mode)
         self.model_dir = Path(model_dir)
@@ -205,16 +225,20 @@ class SDXLSpriteBackend:
         self.config = load_sdxl_config(config_dir)
         self.lora = tuple((Path(p), float(w)) for p, w in lora)
         self._img2img = None
+        self._set_reference_options(ip_adapter_scale, reference_mode)
         self._check_paths(vae_dir, taesd_dir)
+        ip_layout = _ip_adapter_layout(ip_adapter_dir) if ip_adapter_dir is not None else None
         # 1. Load the text-to-image pipeline (local files only)
         self.pipe = self._load_pipeline()
         # 2. Optional VAE replacement: fp16-fix VAE or TAESDXL
         self._load_vae(vae_dir, taesd_dir)
         # 3. LoRAs: load, fuse with their weights, drop the adapter layers (one by one)
         self._fuse_loras()
-        # 4. Few-step schedulers
+        # 4. Optional IP-Adapter: image encoder + image-prompt attention processors
+        self._load_ip_adapter(ip_layout)
+        # 5. Few-step schedulers
         self._configure_scheduler()
-        # 5. Device placement and speed-ups
+        # 6. Device placement and speed-ups
         self._place(compile)
 
     @classmethod
@@ -232,6 +256,8 @@ class SDXLSpriteBackend:
         self.config = load_sdxl_config(config_dir)
         self.lora = ()
         self._img2img = None
+        self._set_reference_options(None, None)
+        self.ip_adapter = None
         self.pipe = pipe
         self.vae_kind = vae_kind
         self._configure_scheduler()
@@ -324,6 +350,33 @@ class SDXLSpriteBackend:
             self.pipe.fuse_lora(lora_scale=weight, adapter_names=[name])
             self.pipe.unload_lora_weights()      # the fused weights stay; the adapter layers go
 
+    def _set_reference_options(self, scale: float | None, mode: str | None) -> None:
+        cfg = self.config.ip_adapter
+        scale = cfg.get("scale", 0.6) if scale is None else scale
+        mode = cfg.get("reference_mode", "ip_adapter") if mode is None else mode
+        if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0.0 <= scale <= 2.0:
+            raise invalid("ip_adapter_scale", "must be a number in [0, 2]", scale)
+        if mode not in REFERENCE_MODES:
+            raise invalid("reference_mode", f"must be one of {', '.join(REFERENCE_MODES)}", mode)
+        self.ip_adapter_scale, self.reference_mode = float(scale), str(mode)
+
+    def _load_ip_adapter(self, layout: tuple[Path, str] | None) -> None:
+        """Load the IP-Adapter from ``(root, subfolder)`` into the UNet (image encoder registered on the pipe)."""
+        self.ip_adapter = None
+        if layout is None:
+            return
+        root, subfolder = layout
+        try:
+            self.pipe.load_ip_adapter(str(root), subfolder=subfolder, weight_name=IP_ADAPTER_WEIGHTS,
+                                      image_encoder_folder=IP_ADAPTER_ENCODER, local_files_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # RuntimeError: shapes of another base model
+            raise ModelUnavailable(
+                f"ip_adapter_dir: the IP-Adapter ({IP_ADAPTER_ID}) at {root} could not be loaded ({exc}); it must be "
+                f"h94/IP-Adapter's {_IP_ADAPTER_FILES}; {_where_to_put(IP_ADAPTER_ID)}.") from exc
+        self.ip_adapter = Path(root, subfolder) / IP_ADAPTER_WEIGHTS
+        # the image-prompt embedding width, for the zero embeddings of calls without a reference
+        self._ip_embed_dim = int(self.pipe.unet.encoder_hid_proj.image_projection_layers[0].image_embeds.in_features)
+
     def _configure_scheduler(self) -> None:
         from diffusers import EulerDiscreteScheduler, LCMScheduler
 
@@ -354,11 +407,24 @@ class SDXLSpriteBackend:
         return self._img2img
 
     def describe(self) -> dict[str, Any]:
-        """What ran, for result metadata."""
+        """What ran, for result metadata. ``ip_adapter`` is ``None`` or ``{weights, scale, reference_mode}``."""
+        ip = None if self.ip_adapter is None else {
+            "weights": self.ip_adapter.name, "scale": self.ip_adapter_scale, "reference_mode": self.reference_mode}
         return {"backend": self.name, "model": str(self.model_dir), "mode": self.mode, "vae": self.vae_kind,
                 "lora": [[p.name, w] for p, w in self.lora], "device": self.device.device,
                 "dtype": self.device.dtype if self.device.device == "cuda" else "fp32",
-                "scheduler": type(self.pipe.scheduler).__name__}
+                "scheduler": type(self.pipe.scheduler).__name__, "ip_adapter": ip}
+
+    def reference_path(self, has_reference: bool, reference_mode: str | None = None) -> str:
+        """How a call conditions on its reference: ``none`` | ``img2img`` | ``ip_adapter`` | ``both``.
+
+        ``reference_mode`` overrides the backend's; without a loaded IP-Adapter it is always ``img2img``.
+        """
+        if not has_reference:
+            return "none"
+        if self.ip_adapter is None:
+            return "img2img"
+        return reference_mode or self.reference_mode
 
     def defaults(self) -> tuple[int, float]:
         """Default (steps, guidance) for this backend's mode, from ``sdxl.toml``."""
@@ -369,7 +435,7 @@ class SDXLSpriteBackend:
     # ------------------------------------------------------------------ generation
     def check_inputs(self, prompts: Sequence[str], *, seeds: Sequence[int], size_wh: tuple[int, int],
                      negative_prompt: str, steps: int | None, guidance: float | None,
-                     reference: np.ndarray | None, strength: float) -> None:
+                     reference: np.ndarray | None, strength: float, reference_mode: str | None = None) -> None:
         """Validate every argument of :meth:`generate`; raises ``InvalidRequest`` naming the field."""
         lim = self.config.limits
         max_chars = int(lim.get("max_prompt_chars", 2000))
@@ -406,10 +472,12 @@ class SDXLSpriteBackend:
                 raise invalid("reference", "must be an (H, W, 3|4) uint8 array at least 8x8", shown)
             if isinstance(strength, bool) or not isinstance(strength, int | float) or not 0.0 < strength <= 1.0:
                 raise invalid("strength", "must be a number in (0, 1]", strength)
+        if reference_mode is not None and reference_mode not in REFERENCE_MODES:
+            raise invalid("reference_mode", f"must be one of {', '.join(REFERENCE_MODES)} or null", reference_mode)
 
     def generate(self, prompts: list[str], *, seeds: list[int], size_wh: tuple[int, int], negative_prompt: str = "",
                  steps: int | None = None, guidance: float | None = None, reference: np.ndarray | None = None,
-                 strength: float = 0.6) -> list[np.ndarray]:
+                 strength: float = 0.6, reference_mode: str | None = None) -> list[np.ndarray]:
         """Generate one image per prompt in ONE batched call, variant ``i`` seeded by ``seeds[i]``.
 
         Parameters
@@ -419,8 +487,10 @@ class SDXLSpriteBackend:
         size_wh : (width, height) in pixels; snapped down to multiples of 8 (SDXL is native at 1024x1024).
         negative_prompt : shared by every variant (ignored when guidance ≤ 1, as in diffusers).
         steps, guidance : default from the mode (``configs/sdxl.toml`` ``[modes.*]``).
-        reference : ``(H, W, 3|4)`` uint8 image → img2img with ``strength`` (alpha composited on white).
-        strength : img2img noise strength in (0, 1]; 1.0 ignores the reference.
+        reference : ``(H, W, 3|4)`` uint8 image (alpha composited on white) → text-to-image conditioned on it
+            through the IP-Adapter, img2img from it with ``strength``, or both (see :meth:`reference_path`).
+        strength : img2img noise strength in (0, 1]; 1.0 ignores the reference's pixels.
+        reference_mode : ``ip_adapter`` | ``img2img`` | ``both`` for this call (default: the backend's).
 
         Returns
         -------
@@ -430,7 +500,7 @@ class SDXLSpriteBackend:
 
         # 1. Check inputs
         self.check_inputs(prompts, seeds=seeds, size_wh=size_wh, negative_prompt=negative_prompt, steps=steps,
-                          guidance=guidance, reference=reference, strength=strength)
+                          guidance=guidance, reference=reference, strength=strength, reference_mode=reference_mode)
         default_steps, default_guidance = self.defaults()
         steps = int(steps) if steps is not None else default_steps
         guidance = float(guidance) if guidance is not None else default_guidance
@@ -441,22 +511,58 @@ class SDXLSpriteBackend:
         kwargs: dict[str, Any] = dict(
             prompt=list(prompts), negative_prompt=[negative_prompt] * len(prompts) if negative_prompt else None,
             num_inference_steps=steps, guidance_scale=guidance, generator=generators, output_type="np")
-        # 4. Denoise (text-to-image, or img2img from the reference)
+        # 4. Reference conditioning: IP-Adapter image prompt, img2img start image, both, or none
+        path = self.reference_path(reference is not None, reference_mode)
+        if path in ("img2img", "both") and int(steps * float(strength)) < 1:
+            raise invalid("strength", f"runs no denoising step with steps={steps} (steps × strength < 1)", strength)
+        if self.ip_adapter is not None:
+            kwargs.update(self._ip_adapter_inputs(reference if path in ("ip_adapter", "both") else None, guidance))
+        # 5. Denoise (text-to-image, or img2img from the reference)
         with torch.inference_mode():
-            if reference is None:
+            if path in ("none", "ip_adapter"):
                 out = self.pipe(height=height, width=width, **kwargs).images
             else:
+                assert reference is not None
                 image = _reference_to_pil(reference, (width, height))
-                steps_run = int(steps * float(strength))
-                if steps_run < 1:
-                    raise invalid("strength", f"runs no denoising step with steps={steps} (steps × strength < 1)",
-                                  strength)
                 out = self.img2img(image=image, strength=float(strength), **kwargs).images
-        # 5. To (H, W, 4) uint8 RGBA
+        # 6. To (H, W, 4) uint8 RGBA
         return [_to_rgba(img) for img in out]
 
+    def _ip_adapter_inputs(self, reference: np.ndarray | None, guidance: float) -> dict[str, Any]:
+        """The pipeline's IP-Adapter arguments: the reference as ``ip_adapter_image`` at the adapter's scale,
+        or, without one, scale 0 (the image-prompt attention is skipped) and zero image embeddings
+        (``(2 | 1, 1, D)``: negative and positive under classifier-free guidance)."""
+        import torch
 
-def _reference_to_pil(reference: np.ndarray, size_wh: tuple[int, int]):
+        if reference is not None:
+            self.pipe.set_ip_adapter_scale(self.ip_adapter_scale)
+            return {"ip_adapter_image": _reference_to_pil(reference, None)}
+        self.pipe.set_ip_adapter_scale(0.0)
+        cfg = guidance > 1 and self.pipe.unet.config.time_cond_proj_dim is None   # as the pipeline decides
+        zeros = torch.zeros(2 if cfg else 1, 1, self._ip_embed_dim, dtype=self.pipe.unet.dtype,
+                            device=self.pipe.unet.device)
+        return {"ip_adapter_image_embeds": [zeros]}
+
+
+_IP_ADAPTER_FILES = (f"{IP_ADAPTER_SUBFOLDER}/{IP_ADAPTER_WEIGHTS} and {IP_ADAPTER_SUBFOLDER}/{IP_ADAPTER_ENCODER}/"
+                     "config.json with model.safetensors")
+
+
+def _ip_adapter_layout(path: Path | str) -> tuple[Path, str]:
+    """``(root, subfolder)`` for ``load_ip_adapter``: the h94/IP-Adapter root (``sdxl_models/`` inside) or the
+    ``sdxl_models`` folder itself. Raises :class:`ModelUnavailable` naming the files and where to put them."""
+    path = Path(path)
+    for sub in (IP_ADAPTER_SUBFOLDER, ""):
+        encoder = path / sub / IP_ADAPTER_ENCODER
+        weights = any(encoder.glob("model*.safetensors")) or any(encoder.glob("pytorch_model*.bin"))
+        if (path / sub / IP_ADAPTER_WEIGHTS).is_file() and (encoder / "config.json").is_file() and weights:
+            return path, sub
+    raise ModelUnavailable(
+        f"ip_adapter_dir: IP-Adapter SDXL weights ({IP_ADAPTER_ID}) not found at {path}: expected {_IP_ADAPTER_FILES} "
+        f"(from h94/IP-Adapter, Apache-2.0); {_where_to_put(IP_ADAPTER_ID)}.")
+
+
+def _reference_to_pil(reference: np.ndarray, size_wh: tuple[int, int] | None):
     from PIL import Image
 
     rgb = reference[..., :3].astype(np.float32)
@@ -464,7 +570,7 @@ def _reference_to_pil(reference: np.ndarray, size_wh: tuple[int, int]):
         a = reference[..., 3:4].astype(np.float32) / 255.0
         rgb = rgb * a + 255.0 * (1.0 - a)           # onto white, as the prompts ask for
     img = Image.fromarray(np.clip(np.rint(rgb), 0, 255).astype(np.uint8), "RGB")
-    if img.size != size_wh:
+    if size_wh is not None and img.size != size_wh:
         img = img.resize(size_wh, Image.Resampling.LANCZOS)
     return img
 

@@ -141,7 +141,12 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     A model backend (one with ``generate``, i.e. SDXL) draws all variants in one batch at
     ``config.generation.model_resolution``; its images are matted with ``matting(method)``'s
     backend (RMBG-2.0 or classic) and brought to the output size with ``pixelize`` (pixel art)
-    or the ``pixelPerfect`` resize. Pack sheets are always drawn by the procedural backend.
+    or the ``pixelPerfect`` resize. For packs it draws every item of a variant in one batch
+    (``pack_item`` prompts), post-processes each the same way and packs them into the sheet.
+    A reference image conditions model images as the backend decides (IP-Adapter, img2img or
+    both); packs take it only as an IP-Adapter image prompt, since img2img would copy it into
+    every item. ``metadata["backend"]`` names what drew the images (variations are always
+    procedural) and ``metadata["model"]["reference"]`` how the reference was used.
     """
     t0 = time.perf_counter()
     # 1. interpret the prompt; a type naming a category steers an ambiguous subject towards it
@@ -184,10 +189,14 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     pack_items = request.pack_items
     if request.type == "pack" and not pack_items:
         pack_items = _split_pack_prompt(request.prompt)
+    use_model = hasattr(backend, "generate") and request.type != "variation"
+    model_reference = reference if use_model else None
+    if pack_items and model_reference is not None and backend.reference_path(True) != "ip_adapter":
+        model_reference = None  # img2img would start every pack item from the reference's pixels
     model_images: list[np.ndarray] = []
-    if hasattr(backend, "generate") and not pack_items and request.type != "variation":
+    if use_model and not pack_items:
         model_images = _model_images(backend, interp, request, seed=seed, art_style=art_style, view=view,
-                                     reference=reference, config=config)
+                                     reference=model_reference, config=config)
     for v in range(request.variant_count):
         vseed = (seed + v) & 0xFFFFFFFF
         if model_images:
@@ -195,22 +204,33 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
                                              resize_mode=resize_mode, matting=matting)
             sprites.append(SpriteAsset(image=to_pil(rgba), metadata={
                 "variant": v, "seed": vseed, "nativeSize": "x".join(map(str, model_images[v].shape[1::-1])),
-                "steps": steps}))
+                "steps": steps, "archetype": interp.archetype, "pixelArt": pixel}))
+            continue
+        if pack_items and use_model:
+            cells, subjects, meta = _model_pack_cells(
+                pack_items, backend, interp, request, config, embedder=embedder, vseed=vseed, art_style=art_style,
+                view=view, reference=model_reference, pixel=pixel, resize_mode=resize_mode, out_hw=(out_h, out_w),
+                matting=matting)
+            sprites.append(_pack_sheet(pack_items, cells, subjects, variant=v, vseed=vseed, out_hw=(out_h, out_w),
+                                       pad=config.generation.pack_padding, metadata=meta))
             continue
         if pack_items:
-            sprites.append(_make_pack(pack_items, base_spec, v, vseed, request, config, embedder=embedder,
-                                      pixel=pixel, retro=retro, reference=reference, resize_mode=resize_mode,
-                                      out_hw=(out_h, out_w)))
+            cells, subjects = _procedural_pack_cells(pack_items, base_spec, v, vseed, request, config,
+                                                     embedder=embedder, pixel=pixel, retro=retro, reference=reference,
+                                                     resize_mode=resize_mode, out_hw=(out_h, out_w))
+            sprites.append(_pack_sheet(pack_items, cells, subjects, variant=v, vseed=vseed, out_hw=(out_h, out_w),
+                                       pad=config.generation.pack_padding))
             continue
         if request.type == "variation":
             assert reference is not None
             rgba = vary_sprite(reference, np.random.default_rng(vseed), variant=v)
-            parts, pivots = {}, {}
+            parts, pivots, details = {}, {}, {}
             src_hw = rgba.shape[:2]
         else:
             spec = replace(base_spec, variant=v, seed=vseed)
             rendered = backend.render(spec)
             rgba, parts, pivots = rendered.rgba, rendered.parts, rendered.pivots
+            details = dict(rendered.details)
             src_hw = (nat_h, nat_w)
         rgba, steps = _postprocess(rgba, request=request, pixel=pixel, retro=retro, reference=reference)
         dst_hw = (out_h, out_w) if request.type != "variation" or request.resolution else src_hw
@@ -220,15 +240,18 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
         parts, pivots = _scale_parts(parts, pivots, src_hw, dst_hw)
         parts = {k: m & (rgba[..., 3] > 0) for k, m in parts.items()}
         final_palette = palette_kernels.extract_palette(rgba)
-        sprites.append(SpriteAsset(image=to_pil(rgba), parts=parts, pivots=pivots, metadata={
+        sprites.append(SpriteAsset(image=to_pil(rgba), parts=parts, pivots=pivots, request=request, metadata={
+            **details,
             "variant": v, "seed": vseed, "nativeSize": f"{src_hw[1]}x{src_hw[0]}", "steps": steps,
+            "archetype": base_spec.archetype if request.type != "variation" else None, "pixelArt": pixel,
             # the palette of the delivered image; smooth (Lanczos) output has too many colours to list
             "palette": [list(map(int, c)) for c in final_palette] if len(final_palette) <= 64 else None}))
 
     # 6. metadata
     t_end = time.perf_counter()
+    ran = backend.name if use_model or not (pack_items or request.type == "variation") else "procedural"
     metadata = {
-        "backend": backend.name if model_images or not pack_items else "procedural", "seed": seed, "prompt": request.prompt, "type": request.type,
+        "backend": ran, "seed": seed, "prompt": request.prompt, "type": request.type,
         "resolution": f"{out_w}x{out_h}", "artStyle": art_style, "styles": list(styles), "view": view,
         "pixelPerfect": request.pixel_perfect, "resizeMode": resize_mode, "noBase": request.no_base,
         "skipBgRemoval": request.skip_bg_removal, "interpretation": interp.to_metadata(),
@@ -237,8 +260,8 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
     }
     if pack_items:
         metadata["packItems"] = list(pack_items)
-    if model_images:
-        metadata["model"] = backend.describe()
+    if use_model:
+        metadata["model"] = {**backend.describe(), "reference": backend.reference_path(model_reference is not None)}
     return GenerationResult(id=request_id(request, seed), sprites=sprites, metadata=metadata)
 
 
@@ -276,44 +299,95 @@ def _model_postprocess(rgba: np.ndarray, *, request: GenerationRequest, pixel: b
     return rgba, steps
 
 
-def _make_pack(items: list[str], base_spec: SpriteSpec, variant: int, vseed: int, request: GenerationRequest,
-               config: EngineConfig, *, embedder: Any, pixel: bool, retro: np.ndarray | None,
-               reference: np.ndarray | None, resize_mode: str, out_hw: tuple[int, int]) -> SpriteAsset:
-    """Render ``items`` at the output cell size and pack them into one sheet (a grid, row-major),
-    with a TexturePacker "JSON hash" atlas (loadable by Phaser's ``load.atlas``)."""
+def _item_seed(vseed: int, i: int) -> int:
+    """The seed of pack item ``i`` in the variant seeded ``vseed``."""
+    return (vseed + 7919 * i) & 0xFFFFFFFF
+
+
+def _procedural_pack_cells(items: list[str], base_spec: SpriteSpec, variant: int, vseed: int,
+                           request: GenerationRequest, config: EngineConfig, *, embedder: Any, pixel: bool,
+                           retro: np.ndarray | None, reference: np.ndarray | None, resize_mode: str,
+                           out_hw: tuple[int, int]) -> tuple[list[np.ndarray], list[str]]:
+    """Render each of ``items`` procedurally: ``(h, w, 4)`` uint8 cells at ``out_hw`` and their subject ids."""
     from ..backends.procedural import ProceduralSpriteBackend
 
     backend = ProceduralSpriteBackend(config.config_dir)
-    cell_h, cell_w = out_hw
-    pad = config.generation.pack_padding
-    cols = math.ceil(math.sqrt(len(items)))
-    rows = math.ceil(len(items) / cols)
-    sheet = np.zeros((rows * cell_h + (rows + 1) * pad, cols * cell_w + (cols + 1) * pad, 4), np.uint8)
-    frames: dict[str, Any] = {}
-    subjects = []
+    cells, subjects = [], []
     for i, item in enumerate(items):
         it = _parse(item, config, embedder)
         spec = replace(base_spec, subject=it.subject, category=it.category, archetype=it.archetype,
                        colors=tuple(c for _, c in it.colors) or base_spec.colors, variant=variant,
-                       seed=(vseed + 7919 * i) & 0xFFFFFFFF, weapon=it.weapon, shield=it.shield,
+                       seed=_item_seed(vseed, i), weapon=it.weapon, shield=it.shield,
                        modifiers=tuple(it.modifiers),
                        view="side" if it.category != "item" else "front")
         rgba = backend.render(spec).rgba
         rgba, _ = _postprocess(rgba, request=request, pixel=pixel, retro=retro, reference=reference)
         if rgba.shape[:2] != out_hw:
-            rgba = resize(rgba, (cell_w, cell_h), mode=resize_mode)
+            rgba = resize(rgba, (out_hw[1], out_hw[0]), mode=resize_mode)
+        cells.append(rgba)
+        subjects.append(it.subject)
+    return cells, subjects
+
+
+def _model_pack_cells(items: list[str], backend: Any, interp: PromptInterpretation, request: GenerationRequest,
+                      config: EngineConfig, *, embedder: Any, vseed: int, art_style: str, view: str,
+                      reference: np.ndarray | None, pixel: bool, resize_mode: str, out_hw: tuple[int, int],
+                      matting: Any) -> tuple[list[np.ndarray], list[str], dict[str, Any]]:
+    """Draw every pack item with a model backend in ONE batched call (``pack_item`` prompts, item ``i``
+    seeded ``vseed + 7919 i``), then matte and pixelize/resize each to ``out_hw`` like a model sprite.
+
+    An item's subject is its catalogue id when the words name one (keyword or synonym), else its own
+    text (the model is open-vocabulary); styles are the pack's plus the item's, colours the item's or
+    else the pack's. Items are drawn front-on, others from the request's view.
+
+    Returns the ``(h, w, 4)`` uint8 cells, the subjects and the cells' metadata (native size, steps).
+    """
+    from ..backends.sdxl import build_prompt
+
+    prompts, subjects, negative = [], [], ""
+    for item in items:
+        it = _parse(item, config, embedder)
+        subject = it.subject if it.matched_by in ("keyword", "synonym") else item
+        positive, negative = build_prompt(
+            subject=subject, styles=tuple(dict.fromkeys((*interp.styles, *it.styles))),
+            colors=it.colors or interp.colors, view="front" if it.category == "item" else view, art_style=art_style,
+            modifiers=it.modifiers if subject == it.subject else (), kind="pack_item")
+        prompts.append(positive)
+        subjects.append(it.subject)
+    side = config.generation.model_resolution
+    images = backend.generate(prompts, seeds=[_item_seed(vseed, i) for i in range(len(items))], size_wh=(side, side),
+                              negative_prompt=negative, reference=reference)
+    cells, steps = [], []
+    for image in images:
+        rgba, steps = _model_postprocess(image, request=request, pixel=pixel, out_hw=out_hw, resize_mode=resize_mode,
+                                         matting=matting)
+        cells.append(rgba)
+    return cells, subjects, {"nativeSize": "x".join(map(str, images[0].shape[1::-1])), "steps": steps}
+
+
+def _pack_sheet(items: list[str], cells: list[np.ndarray], subjects: list[str], *, variant: int, vseed: int,
+                out_hw: tuple[int, int], pad: int, metadata: dict[str, Any] | None = None) -> SpriteAsset:
+    """Pack ``cells`` (each ``(h, w, 4)`` uint8 at ``out_hw``) into one sheet (a grid, row-major, ``pad``
+    transparent pixels around each) with a TexturePacker "JSON hash" atlas (loadable by Phaser's
+    ``load.atlas``); frames are named after ``items``."""
+    cell_h, cell_w = out_hw
+    cols = math.ceil(math.sqrt(len(items)))
+    rows = math.ceil(len(items) / cols)
+    sheet = np.zeros((rows * cell_h + (rows + 1) * pad, cols * cell_w + (cols + 1) * pad, 4), np.uint8)
+    frames: dict[str, Any] = {}
+    for i, (item, rgba, subject) in enumerate(zip(items, cells, subjects, strict=True)):
         r, c = divmod(i, cols)
         x, y = pad + c * (cell_w + pad), pad + r * (cell_h + pad)
         sheet[y:y + cell_h, x:x + cell_w] = rgba
         name = _unique_name(slug(item, limit=60, sep="_"), frames)
         frames[name] = {"frame": {"x": x, "y": y, "w": cell_w, "h": cell_h}, "rotated": False, "trimmed": False,
                         "spriteSourceSize": {"x": 0, "y": 0, "w": cell_w, "h": cell_h},
-                        "sourceSize": {"w": cell_w, "h": cell_h}, "subject": it.subject}
-        subjects.append(it.subject)
+                        "sourceSize": {"w": cell_w, "h": cell_h}, "subject": subject}
     atlas = {"frames": frames, "meta": {"app": "sprixen-engine", "version": "1.0", "format": "RGBA8888",
                                         "size": {"w": sheet.shape[1], "h": sheet.shape[0]}, "scale": "1"}}
     return SpriteAsset(image=to_pil(sheet), atlas=atlas, metadata={
-        "variant": variant, "seed": vseed, "packSubjects": subjects, "cellSize": f"{cell_w}x{cell_h}"})
+        "variant": variant, "seed": vseed, "packSubjects": list(subjects), "cellSize": f"{cell_w}x{cell_h}",
+        **(metadata or {})})
 
 
 def _unique_name(name: str, taken: dict[str, Any]) -> str:

@@ -384,7 +384,7 @@ def render(spec: SpriteSpec, look: dict, rng: np.random.Generator) -> RenderedSp
     rgba, palette = merge_rare_colors(rgba, 32)
     piv = {k: (float(x - xs0), float(y - pad_t)) for k, (x, y) in pivots.items()}
     return RenderedSprite(rgba=rgba, parts=parts, pivots=piv, facing="front" if cfg.front else "right",
-                          palette=palette)
+                          palette=palette, details={"weapon": cfg.weapon, "shield": bool(cfg.shield)})
 
 
 # ---------------------------------------------------------------------------- drawing
