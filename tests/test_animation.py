@@ -484,3 +484,21 @@ def test_cli_animate(tmp_path):
     assert sum(n.endswith(".gif") for n in written) == 2 and sum(n.endswith(".tres") for n in written) == 2
     res = runner.invoke(app, ["animate", str(png), "--fps", "99", "-o", str(tmp_path / "bad")])
     assert res.exit_code == 2 and "fps" in res.output
+
+
+def test_match_body_height_scales_a_view_to_the_base():
+    from sprixen_engine import SpriteAsset
+    from sprixen_engine.animation.animate import match_body_height
+
+    def rect(h):
+        a = np.zeros((40, 40, 4), np.uint8)
+        a[38 - h:38, 15:25] = (200, 50, 50, 255)
+        return SpriteAsset(image=Image.fromarray(a), parts={"body": a[..., 3] > 0}, pivots={"ground": (20.0, 38.0)})
+
+    base, view = rect(30), rect(20)
+    scaled = match_body_height(view, base)
+    rows = np.nonzero(np.asarray(scaled.image)[..., 3].any(1))[0]
+    assert rows[-1] - rows[0] + 1 == 30 and rows[-1] == 37
+    assert scaled.parts["body"].sum() == (np.asarray(scaled.image)[..., 3] > 0).sum()
+    assert _codes(scaled.image) == _codes(view.image)
+    assert match_body_height(rect(30), base) is not None and match_body_height(rect(29), base).metadata == {}

@@ -183,7 +183,8 @@ class Engine:
 
             for sprite in result.sprites:
                 for chained in request.chain_animations:
-                    viewed, rerendered = self._sprite_in_view(sprite, chained.direction)
+                    viewed, rerendered = self._sprite_in_view(sprite, chained.direction,
+                                                              normalize=chained.normalize_size)
                     sprite.animations.append(animate(viewed, chained, config_dir=self.config.config_dir,
                                                      true_view=rerendered))
             result.metadata["chainAnimations"] = [c.model_dump(by_alias=True, exclude_unset=True)
@@ -274,12 +275,13 @@ class Engine:
             weapon_hand=weapon_hand, weapon_type=weapon_type, has_shield=has_shield,
             custom_description=custom_description, normalize_size=normalize_size, seed=seed,
             locomotion_type=locomotion_type))
-        sprite, rerendered = self._sprite_in_view(sprite, request.direction)
-        return animate(sprite, request, config_dir=self.config.config_dir, true_view=rerendered)
+        viewed, rerendered = self._sprite_in_view(sprite, request.direction, normalize=request.normalize_size)
+        return animate(viewed, request, config_dir=self.config.config_dir, true_view=rerendered)
 
-    def _sprite_in_view(self, sprite: Any, direction: str) -> tuple[Any, bool]:
+    def _sprite_in_view(self, sprite: Any, direction: str, *, normalize: bool = False) -> tuple[Any, bool]:
         """For ``direction="down"``, re-render a procedural humanoid in front view (the renderers draw
-        side and front views); anything else is animated from the sprite as given."""
+        side and front views); anything else is animated from the sprite as given. ``normalize``
+        scales the re-rendered view (nearest) to the base sprite's body height when they differ > 4 %."""
         from .requests import ProjectStyle
         from .results import GenerationResult, SpriteAsset
 
@@ -295,7 +297,12 @@ class Engine:
             "project": project, "variant_count": v + 1, "backend": "procedural"}))
         if again.metadata.get("view") != "front":
             return sprite, False
-        return again.sprites[v], True
+        view = again.sprites[v]
+        if normalize:
+            from .animation.animate import match_body_height
+
+            view = match_body_height(view, sprite)
+        return view, True
 
     def animate_directions(self, sprite: Any, *, type: str = "walk", directions: int = 4, **kwargs: Any):
         """One animation per direction in one :class:`AnimationSet` (a sheet row per direction, same

@@ -37,21 +37,34 @@ def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> 
                                  "resolution": sizes[0]}))
     cards: list[dict[str, Any]] = []
     first_sprite: dict[str, Image.Image] = {}
+    assets: dict[tuple[str, str], Any] = {}
     t0 = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("showcase", total=len(jobs) + len(spec.get("variation", [])))
+        task = progress.add_task("showcase", total=len(jobs) + len(spec.get("variation", []))
+                                 + len(spec.get("animation", [])) + len(spec.get("direction_set", [])))
         for title, req in jobs:
             result = engine.generate(seed=seed, **req)
             cards.append(_card(title, req, result, out))
             first_sprite.setdefault(req["prompt"], result.images[0])
+            assets[(req["prompt"], req["resolution"])] = result.sprites[0]
             progress.advance(task)
         for v in spec.get("variation", []):
             ref = first_sprite[v["of"]]
             result = engine.generate(v["of"], type="variation", reference_image=ref, variant_count=3, seed=seed)
             cards.append(_card(f"variations of: {v['of']}", {"resolution": f"{ref.width}x{ref.height}"}, result, out))
             progress.advance(task)
+        anim_size = spec.get("animation_size", sizes[-1])
+        for a in spec.get("animation", []):
+            sprite = assets.get((a["of"], anim_size)) or engine.generate(a["of"], resolution=anim_size, seed=seed).sprites[0]
+            cards.append(_animation_card(engine, a, sprite, out))
+            progress.advance(task)
+        for d in spec.get("direction_set", []):
+            sprite = assets.get((d["of"], anim_size)) or engine.generate(d["of"], resolution=anim_size, seed=seed).sprites[0]
+            cards.append(_direction_card(engine, d, sprite, out))
+            progress.advance(task)
     elapsed = time.perf_counter() - t0
-    sheet = _contact_sheet([c for c in cards if c["resolution"] == sizes[0] and not c.get("pack")], out)
+    sheet = _contact_sheet([c for c in cards if c["resolution"] == sizes[0] and not c.get("pack")
+                            and not c.get("animation")], out)
     index = out / "index.html"
     index.write_text(_html(cards, sheet, elapsed))
     (out / "showcase.json").write_text(json.dumps(cards, indent=2))
@@ -73,6 +86,37 @@ def _card(title: str, req: dict[str, Any], result: Any, out: Path) -> dict[str, 
             "archetype": interp.get("archetype"), "confidence": interp.get("subject_confidence"),
             "matchedBy": interp.get("matched_by"), "styles": meta.get("styles"), "backend": meta["backend"],
             "ms": meta["timingsMs"]["total"], "pack": bool(meta.get("packItems"))}
+
+
+def _animation_card(engine: Any, spec: dict[str, Any], sprite: Any, out: Path) -> dict[str, Any]:
+    """One GIF (and sheet + atlas + .tres) per animation type of one sprite."""
+    stem = slug(spec["of"], limit=40)
+    files, notes, t0 = [], [], time.perf_counter()
+    for anim_type in spec["types"]:
+        anim = engine.animate(sprite, type=anim_type, custom_description=spec.get("custom"))
+        anim.id = f"{stem}_{anim_type}"
+        anim.save(out / "animations")
+        files.append(f"animations/{anim.id}.gif")
+        notes.append(f"{anim_type} {len(anim.frames)}f@{anim.fps}")
+    ms = (time.perf_counter() - t0) * 1e3
+    return {"title": f"animations: {spec['of']}", "resolution": f"{anim.frame_size[0]}x{anim.frame_size[1]}",
+            "files": files, "size": list(anim.frame_size), "animation": True, "ms": ms,
+            "info": f"{anim.metadata['archetype']} ({anim.metadata['archetypeSource']}) · " + ", ".join(notes)}
+
+
+def _direction_card(engine: Any, spec: dict[str, Any], sprite: Any, out: Path) -> dict[str, Any]:
+    """A direction set: the sheet (a row per direction) and one GIF per direction."""
+    t0 = time.perf_counter()
+    result = engine.animate_directions(sprite, type=spec.get("type", "walk"), directions=int(spec.get("directions", 4)))
+    result.id = f"{slug(spec['of'], limit=40)}_{result.metadata['type']}_dir{len(result.animations)}"
+    result.save(out / "animations")
+    ms = (time.perf_counter() - t0) * 1e3
+    files = [f"animations/{result.id}_{d}.gif" for d in result.animations]
+    approx = ", ".join(result.metadata["approximatedDirections"]) or "none"
+    return {"title": f"{len(files)}-direction {result.metadata['type']}: {spec['of']}",
+            "resolution": "x".join(map(str, result.frame_size)), "files": files, "size": list(result.frame_size),
+            "animation": True, "ms": ms, "info": f"{' · '.join(result.animations)} (approximated: {approx}); "
+                                               f"sheet animations/{result.id}.png"}
 
 
 def _contact_sheet(cards: list[dict[str, Any]], out: Path, *, scale: int = 4, pad: int = 4) -> str:
@@ -104,9 +148,10 @@ def _html(cards: list[dict[str, Any]], sheet: str, elapsed: float) -> str:
         k = max(1, 128 // max(w, h))  # whole-number enlargement keeps every pixel square
         imgs = "".join(f'<img src="{html.escape(f)}" width="{w * k}" height="{h * k}" alt="">' for f in c["files"])
         conf = f"{c['confidence']:.2f}" if isinstance(c.get("confidence"), (int, float)) else "–"
-        info = (f"{html.escape(str(c['subject']))} · {html.escape(str(c['category']))}"
-                f"{' · ' + html.escape(str(c['archetype'])) if c.get('archetype') else ''} · conf {conf}"
-                f" ({html.escape(str(c['matchedBy']))}) · {c['resolution']} · seed {c['seed']} · {c['ms']:.1f} ms")
+        info = html.escape(f"{c['info']} · {c['ms']:.0f} ms") if c.get("animation") else (
+            f"{html.escape(str(c['subject']))} · {html.escape(str(c['category']))}"
+            f"{' · ' + html.escape(str(c['archetype'])) if c.get('archetype') else ''} · conf {conf}"
+            f" ({html.escape(str(c['matchedBy']))}) · {c['resolution']} · seed {c['seed']} · {c['ms']:.1f} ms")
         rows.append(f'<div class="card"><div class="imgs">{imgs}</div><h3>{html.escape(c["title"])}</h3>'
                     f'<p>{info}</p></div>')
     sheet_html = f'<h2>Contact sheet</h2><img class="sheet" src="{sheet}" alt="contact sheet">' if sheet else ""

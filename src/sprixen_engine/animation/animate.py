@@ -102,6 +102,34 @@ def _load_saved_sprite(path: Path) -> SpriteInput:
     return out
 
 
+def _body_height(alpha: np.ndarray) -> int:
+    rows = np.flatnonzero(alpha.any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else 0
+
+
+def match_body_height(view: Any, base: Any, *, tolerance: float = 0.04) -> Any:
+    """``view`` (a SpriteAsset) scaled by nearest neighbour, about its ground point, so its opaque height
+    matches ``base``'s; unchanged when they already agree within ``tolerance``. Parts and pivots follow."""
+    from dataclasses import replace
+
+    import cv2
+
+    v, b = np.asarray(view.image), np.asarray(base.image)
+    hv, hb = _body_height(v[..., 3] > 0), _body_height(b[..., 3] > 0)
+    if hv == 0 or hb == 0 or abs(hv / hb - 1.0) <= tolerance:
+        return view
+    k = hb / hv
+    gx, gy = view.pivots.get("ground", (v.shape[1] / 2, float(v.shape[0])))
+    m = np.float64([[k, 0, gx * (1 - k)], [0, k, gy * (1 - k)]])
+    size = (v.shape[1], v.shape[0])
+    image = cv2.warpAffine(v, m, size, flags=cv2.INTER_NEAREST)
+    parts = {n: cv2.warpAffine(p.astype(np.uint8), m, size, flags=cv2.INTER_NEAREST).astype(bool)
+             for n, p in view.parts.items()}
+    pivots = {n: (k * x + m[0, 2], k * y + m[1, 2]) for n, (x, y) in view.pivots.items()}
+    return replace(view, image=Image.fromarray(image, "RGBA"), parts=parts, pivots=pivots,
+                   metadata={**view.metadata, "normalizedScale": round(k, 4)})
+
+
 def _sprite_seed(rgba: np.ndarray) -> int:
     return int.from_bytes(hashlib.sha256(rgba.tobytes()).digest()[:4], "little")
 
