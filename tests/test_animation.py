@@ -502,3 +502,10 @@ def test_match_body_height_scales_a_view_to_the_base():
     assert scaled.parts["body"].sum() == (np.asarray(scaled.image)[..., 3] > 0).sum()
     assert _codes(scaled.image) == _codes(view.image)
     assert match_body_height(rect(30), base) is not None and match_body_height(rect(29), base).metadata == {}
+
+
+def test_front_facing_sprites_are_true_views_downwards(engine):
+    bat = engine.generate("a vampire bat", resolution="48x48", seed=1).sprites[0]
+    assert bat.metadata["facing"] == "front"
+    assert "approximatedDirections" not in engine.animate(bat, type="idle", direction="down").metadata
+    assert engine.animate(bat, type="idle", direction="right").metadata["approximatedDirections"] == ["right"]

@@ -383,8 +383,13 @@ def _metadata(request, src, rig, ctx, n, fps, seed, archetype_source, confidence
     }
     if confidence is not None:
         meta["archetypeConfidence"] = confidence
+    drawn_facing = src.metadata.get("facing")
     if true_view:
         meta["viewSource"] = "the procedural sprite re-rendered in front view"
+    elif drawn_facing == "front":
+        if request.direction != "down":
+            meta["approximatedDirections"] = [request.direction]
+            meta["approximation"] = "the sprite is drawn facing the viewer; it moves the same way in every direction"
     elif request.direction not in SIDE_VIEWS:
         meta["approximatedDirections"] = [request.direction]
         meta["approximation"] = (

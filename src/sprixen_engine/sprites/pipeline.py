@@ -230,7 +230,7 @@ def generate_sprites(request: GenerationRequest, *, backend: SpriteBackend, conf
             spec = replace(base_spec, variant=v, seed=vseed)
             rendered = backend.render(spec)
             rgba, parts, pivots = rendered.rgba, rendered.parts, rendered.pivots
-            details = dict(rendered.details)
+            details = {**rendered.details, "facing": rendered.facing}
             src_hw = (nat_h, nat_w)
         rgba, steps = _postprocess(rgba, request=request, pixel=pixel, retro=retro, reference=reference)
         dst_hw = (out_h, out_w) if request.type != "variation" or request.resolution else src_hw
