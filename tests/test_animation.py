@@ -509,3 +509,15 @@ def test_front_facing_sprites_are_true_views_downwards(engine):
     assert bat.metadata["facing"] == "front"
     assert "approximatedDirections" not in engine.animate(bat, type="idle", direction="down").metadata
     assert engine.animate(bat, type="idle", direction="right").metadata["approximatedDirections"] == ["right"]
+
+
+def test_smooth_sprites_with_soft_edges_animate(engine):
+    img = np.zeros((48, 48, 4), np.uint8)
+    cv2.ellipse(img, (24, 30), (14, 12), 0, 0, 360, (90, 160, 220, 255), -1, lineType=cv2.LINE_AA)
+    soft = ((img[..., 3] > 0) & (img[..., 3] < 255)).sum()
+    assert soft > 0
+    anim = engine.animate(img, type="walk", archetype="amorphous")
+    for f in anim.frames:
+        a = np.asarray(f)[..., 3]
+        assert ((a > 0) & (a < 255)).sum() > 0          # the soft edge survives
+        assert 0.85 <= (a > 0).sum() / (img[..., 3] > 0).sum() <= 1.15
