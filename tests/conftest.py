@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# the tile library and pack cache of the tests live in a temporary folder, never in the user's home
+os.environ.setdefault("SPRIXEN_DATA", tempfile.mkdtemp(prefix="sprixen-test-data-"))
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 

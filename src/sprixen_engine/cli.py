@@ -13,12 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .cli_common import err, fail
+from .cli_maps import map_app
 from .cli_weights import weights_app
 from .errors import SprixenError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sprixen-engine: offline game sprites, animations, tiles, maps and music.")
 app.add_typer(weights_app, name="weights")
+app.add_typer(map_app, name="map")
 out = Console()
 
 
@@ -183,6 +185,60 @@ def animate(
         return
     for path in written:
         out.print(str(path), highlight=False)
+
+
+@app.command()
+def tile(
+    prompt: str = typer.Argument(..., help='e.g. "mossy stone floor tile" or "an oak tree" (prop).'),
+    output: Path = typer.Option(Path("."), "-o", "--output", help="Folder for the tile PNG, texture and JSON."),
+    projection: str = typer.Option("floor", "--projection", help="floor|wall|prop"),
+    label: str | None = typer.Option(None, "--label", help="Display name (default from the material)."),
+    collision: bool = typer.Option(False, "--collision", help="The tile blocks movement."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible output."),
+    no_library: bool = typer.Option(False, "--no-library", help="Do not add it to the custom tile library."),
+) -> None:
+    """Make one isometric 130×230 tile (flat texture → projection)."""
+    try:
+        result = _engine().generate_tile(prompt, label=label, projection=projection, collision=collision, seed=seed,
+                                         add_to_library=not no_library)
+    except SprixenError as exc:
+        fail(exc)
+        return
+    for path in result.save(output):
+        out.print(str(path), highlight=False)
+
+
+@app.command()
+def tileset(
+    prompt: str = typer.Argument(..., help='The painted terrain, e.g. "sand".'),
+    output: Path = typer.Option(Path("."), "-o", "--output", help="Folder for atlas PNG, .tsx, .tres, JSON."),
+    against: str = typer.Option("grass", "--against", help="The background terrain."),
+    kind: str = typer.Option("wang16", "--kind", help="wang16|blob47"),
+    view: str = typer.Option("top_down", "--view", help="top_down|isometric"),
+    size: int = typer.Option(32, "--size", help="Tile size in pixels (top_down), 16–128."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible output."),
+) -> None:
+    """Make an autotile set (16 Wang corners or 47 blob transitions) with a Tiled Wang set and a Godot terrain set."""
+    try:
+        result = _engine().generate_tileset(prompt, against=against, kind=kind, view=view, size=size, seed=seed)
+    except SprixenError as exc:
+        fail(exc)
+        return
+    for path in result.save(output):
+        out.print(str(path), highlight=False)
+
+
+@app.command("tile-packs")
+def tile_packs() -> None:
+    """List the tile packs (built-in and custom) as JSON."""
+    import json
+
+    try:
+        packs = _engine().tile_packs()
+    except SprixenError as exc:
+        fail(exc)
+        return
+    out.print_json(json.dumps([p.to_json() for p in packs]))
 
 
 @app.command()

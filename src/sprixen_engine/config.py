@@ -69,13 +69,27 @@ class WeightsSettings(_Section):
     paths: dict[str, str] = {}
 
 
+class StorageSettings(_Section):
+    """``[storage]``: where the engine keeps what it makes for later (custom tile library, built-in tile
+    pack cache). ``data_dir`` empty → ``$SPRIXEN_DATA`` → ``~/.local/share/sprixen-engine``."""
+
+    data_dir: str = ""
+
+
 class EngineConfig(_Section):
     """All engine settings. ``config_dir`` is where the other data files (subjects, palettes) live."""
 
     generation: GenerationSettings = GenerationSettings()
     device: DeviceSettings = DeviceSettings()
     weights: WeightsSettings = WeightsSettings()
+    storage: StorageSettings = StorageSettings()
     config_dir: Path = Field(default_factory=config_dir)
+
+    @property
+    def data_dir(self) -> Path:
+        """The resolved storage folder (not created here)."""
+        chosen = self.storage.data_dir or os.environ.get("SPRIXEN_DATA") or "~/.local/share/sprixen-engine"
+        return Path(os.path.expandvars(chosen)).expanduser()
 
 
 def load_config(path: str | Path | None = None) -> EngineConfig:

@@ -38,6 +38,7 @@ class Engine:
         self._device = None
         self._weights = None
         self._lazy_embedder = None
+        self._packs: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -337,3 +338,151 @@ class Engine:
         from .animation.process import process_animation
 
         return process_animation(animation, mode)
+
+    # ------------------------------------------------------------------ tiles
+    @property
+    def tile_library(self):  # -> TileLibrary
+        """The custom tile library (``<data_dir>/tiles``) that :meth:`generate_tile` adds to."""
+        from .tiles.packs import TileLibrary
+
+        return TileLibrary(self.config.data_dir / "tiles")
+
+    def generate_tile(self, prompt: str, *, label: str | None = None, projection: str = "floor",
+                      collision: bool = False, seed: int | None = None, texture_size: int = 64,
+                      backend: str = "auto", add_to_library: bool = True):
+        """An isometric 130×230 tile from text (the in-process ``POST /v1/tile-packs/generate``).
+
+        Parameters
+        ----------
+        prompt : e.g. ``"mossy stone floor tile"`` (material + modifiers) or, for props, ``"an oak tree"``.
+        label : display name (default from the material / subject). projection : floor | wall | prop.
+        collision : whether the tile blocks movement (kept with the tile and used by map exports).
+        seed : 0–2**32-1; random when ``None`` (the seed used is in metadata). texture_size : 16–256 px.
+        add_to_library : also store it in :attr:`tile_library` (the custom tile pack).
+
+        Returns
+        -------
+        Tile with ``.image`` (130×230 RGBA), ``.texture`` (the flat square texture), ``.metadata``
+        (material, modifiers, seed, footprint and anchor numbers).
+        """
+        from .requests import TileRequest
+        from .tiles.generate import generate_tile
+
+        request = parse_request(TileRequest, dict(prompt=prompt, label=label, projection=projection,
+                                                  collision=collision, seed=seed, texture_size=texture_size,
+                                                  backend=backend))
+        tile = generate_tile(request, engine=self)
+        if add_to_library:
+            self.tile_library.add(tile)
+        return tile
+
+    def tile_packs(self) -> list:
+        """Every tile pack (``GET /v1/tile-packs``): the built-in packs, then the custom library."""
+        from .tiles.packs import pack_specs
+
+        packs = [self.tile_pack(pack_id) for pack_id in pack_specs(self.config.config_dir)]
+        return [*packs, self.tile_library.as_pack()]
+
+    def tile_pack(self, pack_id: str):
+        """One pack by id: ``fantasy_terrain``, ``dungeon``, ``winter``, ``desert`` or ``custom``."""
+        from .tiles.packs import CUSTOM_PACK_ID, built_in_pack
+
+        if pack_id == CUSTOM_PACK_ID:
+            return self.tile_library.as_pack()
+        if pack_id not in self._packs:
+            self._packs[pack_id] = built_in_pack(pack_id, config_dir=self.config.config_dir,
+                                                 data_dir=self.config.data_dir, engine=self)
+        return self._packs[pack_id]
+
+    def generate_tileset(self, prompt: str, *, against: str = "grass", kind: str = "wang16",
+                         view: str = "top_down", size: int = 32, seed: int | None = None):
+        """An autotile set between two materials: the 16 Wang corner (``wang16``) or 47 blob (``blob47``)
+        transitions of ``prompt``'s material painted over ``against``'s, seamless across every compatible
+        pair, with a Tiled Wang set (``.tiled_tsx()``) and a Godot terrain set (``.godot_tres()``).
+
+        ``view``: ``top_down`` (``size``-px squares) or ``isometric`` (130×230 floor tiles).
+        """
+        import secrets
+
+        from .requests import TilesetRequest
+        from .tiles.autotile import build_autotile_set
+        from .tiles.textures import parse_material, synthesize_texture
+
+        request = parse_request(TilesetRequest, dict(prompt=prompt, against=against, kind=kind, view=view,
+                                                     size=size, seed=seed))
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        from .tiles.generate import texture_style
+
+        a, b = parse_material(request.prompt), parse_material(request.against)
+        style = texture_style(request.prompt)
+        # each material is one seamless texture with the tile's period, so every tile continues its neighbours
+        tex_a = synthesize_texture(a.material, size=request.size, seed=seed, modifiers=a.modifiers, style=style)
+        tex_b = synthesize_texture(b.material, size=request.size, seed=(seed + 1) % 2**32, modifiers=b.modifiers,
+                                   style=style)
+        result = build_autotile_set(tex_a, tex_b, kind=request.kind, view=request.view, size=request.size, seed=seed,
+                                    names=(a.material, b.material), pixel_art=style == "pixel")
+        result.metadata = {**getattr(result, "metadata", {}), "seed": seed, "prompt": request.prompt,
+                           "against": request.against, "materials": [a.material, b.material],
+                           "modifiers": [list(a.modifiers), list(b.modifiers)]}
+        return result
+
+    # ------------------------------------------------------------------ maps
+    def create_map(self, name: str, *, projection: str = "isometric", width: int = 16, height: int = 16,
+                   tile_pack: str | None = None, seed: int | None = None, biome: str | None = None):
+        """A procedurally generated map (the in-process ``POST /v1/maps``).
+
+        Parameters
+        ----------
+        name : 1–100 characters. projection : isometric | top_down | side_view | world.
+        width, height : grid size in cells, 4–512 each.
+        tile_pack : ``fantasy_terrain`` (default), ``dungeon``, ``winter``, ``desert`` or ``custom``: its tiles
+            come first in the tileset; terrain classes it lacks get tiles made from ``configs/terrain.toml``.
+        seed : 0–2**32-1; the same seed gives the same map. biome : temperate, island, desert, arctic, swamp,
+            volcanic, continents (default: from the seed; world maps use continents).
+
+        Returns
+        -------
+        Map with ``terrain``, ``decorations``, ``entities`` and ``collision`` layers; ``.save()``,
+        ``.preview()``; edit with :meth:`edit_map`, export with :meth:`export_map`.
+        """
+        import secrets
+
+        from .maps.generate import generate_map
+        from .maps.model import CELL_SIZE
+        from .maps.tilesets import pack_tiledefs, render_missing_tiles
+        from .requests import MapRequest
+
+        request = parse_request(MapRequest, dict(name=name, projection=projection, width=width, height=height,
+                                                 tile_pack=tile_pack, seed=seed))
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        from .tiles.packs import pack_specs
+
+        pack = self.tile_pack(request.tile_pack or "fantasy_terrain")
+        tiles = pack_tiledefs(pack, request.projection, CELL_SIZE[request.projection])
+        if biome is None and request.projection != "world":
+            biome = pack_specs(self.config.config_dir).get(pack.id, {}).get("biome")
+        m = generate_map(request.name, projection=request.projection, width=request.width, height=request.height,
+                         seed=seed, tiles=tiles or None, biome=biome)
+        m.tile_pack = pack.id
+        m.properties["generatedTiles"] = render_missing_tiles(m, self)
+        return m
+
+    def edit_map(self, map: Any, prompt: str):
+        """Edit a map in plain English (the in-process ``POST /v1/maps/:id/ai-edit``), e.g. ``"Add a river
+        running through the center"``. Returns a MapEdit (``.map`` the new version, ``.operations``,
+        ``.diff``); ``map`` itself is unchanged. Unparseable text raises ``InvalidRequest`` listing the verbs."""
+        from .maps.edit import edit_map
+        from .maps.tilesets import render_missing_tiles
+
+        if not isinstance(prompt, str) or not 3 <= len(prompt.strip()) <= 500:
+            raise invalid("prompt", "must be 3–500 characters", prompt)
+        result = edit_map(map, prompt)
+        render_missing_tiles(result.map, self)            # classes the edit introduced (snow, ice, bridge …)
+        return result
+
+    def export_map(self, map: Any, format: str, *, layer_encoding: str = "csv") -> bytes:
+        """The map as a zip for ``format``: json | tmx (Tiled TMX/TSX + .tmj) | godot (4.3+ .tscn/.tres) |
+        unity | gamemaker (2024 room/tileset .yy). See the zip's README.txt for what each contains."""
+        from .maps.export import export_map
+
+        return export_map(map, format, layer_encoding=layer_encoding)

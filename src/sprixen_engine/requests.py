@@ -160,6 +160,62 @@ class GenerationRequest(_Model):
         return parse_resolution(self.resolution) if self.resolution else None
 
 
+TILE_PROJECTIONS = ("floor", "wall", "prop")
+TILESET_KINDS = ("wang16", "blob47")
+TILESET_VIEWS = ("top_down", "isometric")
+
+
+class TileRequest(_Model):
+    """One isometric tile (POST /v1/tile-packs/generate): flat texture → 130×230 projection."""
+
+    prompt: str = Field(min_length=3, max_length=500)
+    label: str | None = Field(None, alias="tileLabel", min_length=1, max_length=60)
+    projection: Literal["floor", "wall", "prop"] = Field("floor", alias="projectionType")
+    collision: bool = False
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    texture_size: int = Field(64, ge=16, le=256)
+    backend: Literal["auto", "procedural", "sdxl"] = "auto"
+
+    @field_validator("prompt")
+    @classmethod
+    def _check_prompt(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must contain visible characters")
+        return v
+
+
+class TilesetRequest(_Model):
+    """An autotile set: the 16 Wang corner or 47 blob transitions between two materials."""
+
+    prompt: str = Field(min_length=2, max_length=500)
+    against: str = Field("grass", min_length=2, max_length=100)
+    kind: Literal["wang16", "blob47"] = "wang16"
+    view: Literal["top_down", "isometric"] = "top_down"
+    size: int = Field(32, ge=16, le=128)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+    @field_validator("view", mode="before")
+    @classmethod
+    def _normalise_view(cls, v: Any) -> Any:
+        return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+
+
+class MapRequest(_Model):
+    """A new map (POST /v1/maps)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    projection: Literal["isometric", "top_down", "side_view", "world"] = Field("isometric", alias="projectionType")
+    width: int = Field(16, alias="gridWidth", ge=4, le=512)
+    height: int = Field(16, alias="gridHeight", ge=4, le=512)
+    tile_pack: str | None = Field(None, max_length=100)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+    @field_validator("projection", mode="before")
+    @classmethod
+    def _normalise_projection(cls, v: Any) -> Any:
+        return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -1,0 +1,1 @@
+"""World builder: the map model, procedural generation, plain-English edits, engine exports, previews."""
