@@ -41,7 +41,8 @@ def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> 
     t0 = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("showcase", total=len(jobs) + len(spec.get("variation", []))
-                                 + len(spec.get("animation", [])) + len(spec.get("direction_set", [])))
+                                 + len(spec.get("animation", [])) + len(spec.get("direction_set", []))
+                                 + len(spec.get("map", [])) + len(spec.get("tileset", [])) + 1)
         for title, req in jobs:
             result = engine.generate(seed=seed, **req)
             cards.append(_card(title, req, result, out))
@@ -62,9 +63,18 @@ def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> 
             sprite = assets.get((d["of"], anim_size)) or engine.generate(d["of"], resolution=anim_size, seed=seed).sprites[0]
             cards.append(_direction_card(engine, d, sprite, out))
             progress.advance(task)
+        if spec.get("tiles"):
+            cards.append(_tiles_card(engine, spec["tiles"], seed, out))
+        progress.advance(task)
+        for t in spec.get("tileset", []):
+            cards.append(_tileset_card(engine, t, seed, out))
+            progress.advance(task)
+        for m in spec.get("map", []):
+            cards.append(_map_card(engine, m, out))
+            progress.advance(task)
     elapsed = time.perf_counter() - t0
     sheet = _contact_sheet([c for c in cards if c["resolution"] == sizes[0] and not c.get("pack")
-                            and not c.get("animation")], out)
+                            and not c.get("info")], out)
     index = out / "index.html"
     index.write_text(_html(cards, sheet, elapsed))
     (out / "showcase.json").write_text(json.dumps(cards, indent=2))
@@ -100,7 +110,7 @@ def _animation_card(engine: Any, spec: dict[str, Any], sprite: Any, out: Path) -
         notes.append(f"{anim_type} {len(anim.frames)}f@{anim.fps}")
     ms = (time.perf_counter() - t0) * 1e3
     return {"title": f"animations: {spec['of']}", "resolution": f"{anim.frame_size[0]}x{anim.frame_size[1]}",
-            "files": files, "size": list(anim.frame_size), "animation": True, "ms": ms,
+            "files": files, "size": list(anim.frame_size), "ms": ms,
             "info": f"{anim.metadata['archetype']} ({anim.metadata['archetypeSource']}) · " + ", ".join(notes)}
 
 
@@ -115,8 +125,55 @@ def _direction_card(engine: Any, spec: dict[str, Any], sprite: Any, out: Path) -
     approx = ", ".join(result.metadata["approximatedDirections"]) or "none"
     return {"title": f"{len(files)}-direction {result.metadata['type']}: {spec['of']}",
             "resolution": "x".join(map(str, result.frame_size)), "files": files, "size": list(result.frame_size),
-            "animation": True, "ms": ms, "info": f"{' · '.join(result.animations)} (approximated: {approx}); "
+            "ms": ms, "info": f"{' · '.join(result.animations)} (approximated: {approx}); "
                                                f"sheet animations/{result.id}.png"}
+
+
+def _tiles_card(engine: Any, prompts: list[str], seed: int, out: Path) -> dict[str, Any]:
+    """Isometric tiles: floor, wall (prompts ending in "wall") and prop (prompts starting with "a"/"an")."""
+    (out / "tiles").mkdir(parents=True, exist_ok=True)
+    files, t0 = [], time.perf_counter()
+    for p in prompts:
+        projection = "wall" if p.endswith(" wall") else "prop" if p.split()[0] in ("a", "an") else "floor"
+        tile = engine.generate_tile(p, projection=projection, seed=seed, add_to_library=False)
+        name = f"tiles/{slug(p, limit=40)}.png"
+        tile.image.save(out / name)
+        files.append(name)
+    return {"title": "isometric tiles (130×230)", "resolution": "130x230", "files": files, "size": [130, 230],
+            "ms": (time.perf_counter() - t0) * 1e3, "scale": 1,
+            "info": " · ".join(prompts)}
+
+
+def _tileset_card(engine: Any, spec: dict[str, Any], seed: int, out: Path) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    ts = engine.generate_tileset(spec["prompt"], against=spec.get("against", "grass"), kind=spec.get("kind", "wang16"),
+                                 seed=seed)
+    stem = f"{slug(spec['prompt'])}_{slug(spec.get('against', 'grass'))}_{ts.kind}"
+    ts.save(out / "tiles", stem)
+    return {"title": f"autotile set: {spec['prompt']} on {spec.get('against', 'grass')} ({ts.kind})",
+            "resolution": "x".join(map(str, ts.image.size)), "files": [f"tiles/{stem}.png"], "size": list(ts.image.size),
+            "ms": (time.perf_counter() - t0) * 1e3, "scale": 2,
+            "info": f"{len(ts.tiles)} tiles + Tiled Wang set (.tsx) + Godot terrain set (.tres)"}
+
+
+def _map_card(engine: Any, spec: dict[str, Any], out: Path) -> dict[str, Any]:
+    (out / "maps").mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    m = engine.create_map(spec["name"], projection=spec.get("projection", "isometric"), width=spec.get("size", 16),
+                          height=spec.get("size", 16), seed=spec.get("seed"), tile_pack=spec.get("tile_pack"))
+    info = f"{m.projection} {m.width}×{m.height}, pack {m.tile_pack}, seed {m.seed}"
+    if spec.get("edit"):
+        m = engine.edit_map(m, spec["edit"]).map
+        info += f", then “{spec['edit']}”"
+    m.save(out / "maps")
+    for fmt in ("tmx", "godot"):
+        (out / "maps" / f"{slug(m.name)}_{fmt}.zip").write_bytes(engine.export_map(m, fmt))
+    name = f"maps/{slug(m.name)}.png"
+    image = m.preview(max_side=1400)
+    image.save(out / name)
+    return {"title": f"map: {m.name}", "resolution": "x".join(map(str, image.size)), "files": [name],
+            "size": list(image.size), "ms": (time.perf_counter() - t0) * 1e3, "scale": 1,
+            "info": info + " · exports: .tmx/.tmj, Godot .tscn in maps/"}
 
 
 def _contact_sheet(cards: list[dict[str, Any]], out: Path, *, scale: int = 4, pad: int = 4) -> str:
@@ -145,10 +202,13 @@ def _html(cards: list[dict[str, Any]], sheet: str, elapsed: float) -> str:
     rows = []
     for c in cards:
         w, h = c["size"]
-        k = max(1, 128 // max(w, h))  # whole-number enlargement keeps every pixel square
-        imgs = "".join(f'<img src="{html.escape(f)}" width="{w * k}" height="{h * k}" alt="">' for f in c["files"])
+        k = c.get("scale") or max(1, 128 // max(w, h))  # whole-number enlargement keeps every pixel square
+        if w * k > 1200:
+            k = 1
+        imgs = "".join(f'<img src="{html.escape(f)}" width="{w * k}" height="{h * k}" style="max-width:100%;height:auto" '
+                       f'alt="">' for f in c["files"])
         conf = f"{c['confidence']:.2f}" if isinstance(c.get("confidence"), (int, float)) else "–"
-        info = html.escape(f"{c['info']} · {c['ms']:.0f} ms") if c.get("animation") else (
+        info = html.escape(f"{c['info']} · {c['ms']:.0f} ms") if c.get("info") else (
             f"{html.escape(str(c['subject']))} · {html.escape(str(c['category']))}"
             f"{' · ' + html.escape(str(c['archetype'])) if c.get('archetype') else ''} · conf {conf}"
             f" ({html.escape(str(c['matchedBy']))}) · {c['resolution']} · seed {c['seed']} · {c['ms']:.1f} ms")
