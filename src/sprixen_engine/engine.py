@@ -358,6 +358,10 @@ class Engine:
         label : display name (default from the material / subject). projection : floor | wall | prop.
         collision : whether the tile blocks movement (kept with the tile and used by map exports).
         seed : 0–2**32-1; random when ``None`` (the seed used is in metadata). texture_size : 16–256 px.
+        backend : ``auto`` | ``procedural`` | ``sdxl`` (:meth:`sprite_backend`): with SDXL the floor/wall texture is
+            drawn by the model with circular padding (seamless) and downscaled wrap-aware; the projection is the
+            same. ``auto`` picks SDXL only with its weights and a CUDA device; ``sdxl`` without weights raises
+            :class:`ModelUnavailable`.
         add_to_library : also store it in :attr:`tile_library` (the custom tile pack).
 
         Returns

@@ -216,6 +216,33 @@ class MapRequest(_Model):
         return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
 
 
+MUSIC_PRESETS = ("epic_orchestral", "chiptune_adventure", "peaceful_village", "dungeon_dark", "battle_intense",
+                 "boss_fight", "menu_chill", "ambient_exploration", "fantasy_tavern", "scifi_synthwave")
+
+
+class MusicRequest(_Model):
+    """One track (POST /v1/music): a preset and/or a free prompt, optional bpm, key and duration."""
+
+    prompt: str | None = Field(None, min_length=2, max_length=500)
+    preset: Literal["epic_orchestral", "chiptune_adventure", "peaceful_village", "dungeon_dark", "battle_intense",
+                    "boss_fight", "menu_chill", "ambient_exploration", "fantasy_tavern",
+                    "scifi_synthwave"] | None = Field(None, alias="presetSlug")
+    bpm: float | None = Field(None, ge=40, le=240)
+    key: str | None = Field(None, min_length=1, max_length=20)
+    duration: float = Field(30.0, ge=5, le=300)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    loop: bool = False
+    stems: bool = False
+    bit_depth: Literal[16, 24] = 16
+    backend: Literal["auto", "procedural", "musicgen"] = "auto"
+    reference_audio: Any = None
+
+    @field_validator("preset", mode="before")
+    @classmethod
+    def _normalise_preset(cls, v: Any) -> Any:
+        return v.strip().replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

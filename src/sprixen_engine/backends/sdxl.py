@@ -38,12 +38,17 @@ How the sprite pipeline calls it (the Engine wiring is the lead's)
 
 Each variant ``i`` is drawn with its own ``torch.Generator("cpu").manual_seed(seeds[i])`` in one
 batched call, so variant ``i`` alone reproduces the same image as inside the batch.
+
+Tile textures (:meth:`SDXLSpriteBackend.generate_texture`) use the ``tile_texture`` template and run with
+every padded convolution of the UNet and the VAE switched to circular padding (:func:`circular_padding`):
+the network then computes on a torus, so the image's opposite edges continue each other (seamless).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -176,11 +181,72 @@ def build_prompt(*, subject: str, category: str = "character", styles: Sequence[
         "items": ", ".join(_words(i) for i in items),
     }
     positive = _clean(cfg.templates[kind].format(**fields))
-    negative_parts = [cfg.negative.get("base", ""), cfg.negative.get(art_style, "")]
+    # textures replace the sprite negatives ("floor", "scenery", "cropped" ...) by their own base when defined
+    base = "texture_base" if kind == "tile_texture" and "texture_base" in cfg.negative else "base"
+    negative_parts = [cfg.negative.get(base, ""), cfg.negative.get(art_style, "")]
     if kind == "tile_texture":
         negative_parts.append(cfg.negative.get("tile_texture", ""))
     negative = _clean(", ".join(p for p in negative_parts if p))
     return positive, negative
+
+
+# ----------------------------------------------------------------------------------------------
+# Circular padding (seamless textures)
+
+
+def _padded(conv: Any) -> bool:
+    """Whether a ``Conv2d`` pads at all (1x1 convolutions and ``padding="valid"`` do not)."""
+    padding = conv.padding
+    return padding != "valid" and (isinstance(padding, str) or any(int(p) > 0 for p in padding))
+
+
+@contextmanager
+def circular_padding(*modules: Any) -> Iterator[int]:
+    """Switch every padded ``torch.nn.Conv2d`` inside ``modules`` to ``padding_mode="circular"`` for the block.
+
+    With every padded convolution wrapping around, a UNet or VAE computes on a torus: its output's
+    opposite edges continue each other, and rolling its input by a whole number of its coarsest cells
+    rolls its output the same way (attention and group norm are global, so they wrap too). Each
+    convolution's own ``padding_mode`` is saved and put back when the block ends, also when it raises.
+    A module shared by several of ``modules`` is switched once.
+
+    Parameters
+    ----------
+    modules : ``torch.nn.Module`` objects (e.g. ``pipe.unet, pipe.vae``); sub-modules are searched.
+
+    Yields
+    ------
+    int : the number of convolutions switched.
+
+    Notes
+    -----
+    A ``torch.compile``'d module guards on its convolutions' attributes, so entering and leaving the
+    block may recompile it (the first call after each switch is slow). Not thread-safe: two threads
+    sharing the modules would see each other's padding (the engine serialises model calls).
+
+    >>> import torch                                                           # doctest: +SKIP
+    >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 3, padding=1))         # doctest: +SKIP
+    >>> with circular_padding(net) as n:                                       # doctest: +SKIP
+    ...     net[0].padding_mode, n
+    ('circular', 1)
+    >>> net[0].padding_mode                                                    # doctest: +SKIP
+    'zeros'
+    """
+    import torch
+
+    saved: list[tuple[Any, str]] = []
+    seen: set[int] = set()
+    try:
+        for module in modules:
+            for conv in module.modules():
+                if isinstance(conv, torch.nn.Conv2d) and id(conv) not in seen and _padded(conv):
+                    seen.add(id(conv))
+                    saved.append((conv, conv.padding_mode))
+                    conv.padding_mode = "circular"
+        yield len(saved)
+    finally:
+        for conv, mode in reversed(saved):
+            conv.padding_mode = mode
 
 
 # ----------------------------------------------------------------------------------------------
@@ -527,6 +593,62 @@ class SDXLSpriteBackend:
                 out = self.img2img(image=image, strength=float(strength), **kwargs).images
         # 6. To (H, W, 4) uint8 RGBA
         return [_to_rgba(img) for img in out]
+
+    @property
+    def texture_multiple(self) -> int:
+        """Sides (px) at which a circular-padded generation wraps exactly: the VAE's scale factor times the
+        UNet's downsampling (SDXL: 8 × 4 = 32), so every level's feature map has a whole number of cells
+        (and a multiple of 8, which :meth:`generate` snaps to)."""
+        import math
+
+        vae_scale = int(getattr(self.pipe, "vae_scale_factor", 8))
+        return math.lcm(8, vae_scale * 2 ** (len(self.pipe.unet.config.block_out_channels) - 1))
+
+    def generate_texture(self, prompt: str, *, seed: int, size_px: int = 1024, steps: int | None = None,
+                         guidance: float | None = None, art_style: str = "pixel", styles: Sequence[str] = (),
+                         colors: Sequence[tuple[str, Any] | str] = ()) -> np.ndarray:
+        """One seamless (wrapping) square texture, drawn with circular padding in the UNet and the VAE.
+
+        Parameters
+        ----------
+        prompt : what the texture shows, e.g. ``"mossy cobblestone"``; it fills the ``tile_texture``
+            template of ``sdxl.toml`` ("seamless tileable top-down texture of ..., flat even lighting,
+            no perspective") with the art style's style lock and the texture negatives.
+        seed : the noise seed (same seed, same texture).
+        size_px : side in pixels, 64-2048, snapped down to a multiple of :attr:`texture_multiple` (32 for
+            SDXL) so that the latent wraps at every UNet level. SDXL is native at 1024.
+        steps, guidance : default from the mode (``configs/sdxl.toml`` ``[modes.*]``).
+        art_style : ``pixel`` | ``vector`` | ``painterly`` (the style lock and its negatives).
+        styles, colors : as in :func:`build_prompt`.
+
+        Returns
+        -------
+        ``(S, S, 4)`` uint8 RGBA, alpha 255; ``S`` is ``size_px`` snapped. Its opposite edges continue each
+        other: tile it, or downscale it by a whole factor (see ``core.resize.resize_periodic``), and no seam shows.
+
+        Notes
+        -----
+        Every padded ``Conv2d`` of ``pipe.unet`` and ``pipe.vae`` is circular only during the call
+        (:func:`circular_padding`); a ``torch.compile``'d UNet may recompile on the switch and again on
+        the next sprite call.
+        """
+        lim = self.config.limits
+        lo, hi = int(lim.get("min_side", 64)), int(lim.get("max_side", 2048))
+        # 1. Check inputs (the rest is checked by generate)
+        if isinstance(size_px, bool) or not isinstance(size_px, int | np.integer) or not lo <= size_px <= hi:
+            raise invalid("size_px", f"must be an integer in [{lo}, {hi}]", size_px)
+        multiple = self.texture_multiple
+        side = int(size_px) // multiple * multiple
+        if side < lo:
+            raise invalid("size_px", f"is below {lo} px once snapped down to a multiple of {multiple}", size_px)
+        # 2. Prompts from the tile_texture template
+        positive, negative = build_prompt(subject=prompt, kind="tile_texture", view="top_down", art_style=art_style,
+                                          styles=styles, colors=colors, config=self.config)
+        # 3. Draw on a torus: every padded convolution wraps around during the call
+        with circular_padding(self.pipe.unet, self.pipe.vae):
+            (image,) = self.generate([positive], seeds=[seed], size_wh=(side, side), negative_prompt=negative,
+                                     steps=steps, guidance=guidance)
+        return image
 
     def _ip_adapter_inputs(self, reference: np.ndarray | None, guidance: float) -> dict[str, Any]:
         """The pipeline's IP-Adapter arguments: the reference as ``ip_adapter_image`` at the adapter's scale,

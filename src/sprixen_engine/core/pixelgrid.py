@@ -403,3 +403,46 @@ def _sample_cells(rgba: np.ndarray, grid: Grid) -> np.ndarray:
         out[mixed, :3] = np.take_along_axis(rgb, ((n_opaque[mixed] - 1) // 2)[:, None, None], axis=1)[:, 0]
     out[full | mixed, 3] = 255
     return out
+
+
+# ---------------------------------------------------------------- seamless images
+
+
+def pixelize_periodic(image: np.ndarray, size: tuple[int, int], *, colors: int | None = None) -> np.ndarray:
+    """:func:`pixelize` a seamless (wrapping) image to exactly ``size`` cells that wrap too.
+
+    :func:`pixelize` with ``size=`` keeps the cell size it detects and takes the cells nearest the
+    centre, which need not cover the whole period; here the grid is exactly ``w x h`` cells of
+    ``W / w`` x ``H / h`` pixels spanning the whole image (one period). Only its phase is fitted, and
+    the image is rolled (wrapping) by that phase so that every cell lies whole inside it. Each cell is
+    then sampled and snapped to the palette as in :func:`pixelize`, so cell ``j`` and cell ``j + w``
+    of the tiling are the same cell: the output tiles without a seam.
+
+    Parameters
+    ----------
+    image : (H, W, 4) uint8 ndarray (or anything :func:`~sprixen_engine.core.image.as_rgba` takes)
+    size : (w, h)
+        Output size in cells, each between 1 and the image size.
+    colors : int, optional
+        Palette size (1-256); ``None`` merges near-identical colours as :func:`pixelize` does.
+
+    Returns
+    -------
+    (h, w, 4) uint8 ndarray
+    """
+    rgba = as_rgba(image)
+    _check_size_cell(rgba.shape[:2], size, None)
+    if size is None:
+        raise invalid("size", "must be a pair of integers (w, h)", size)
+    if colors is not None and (isinstance(colors, bool) or not isinstance(colors, (int, np.integer))
+                               or not 1 <= colors <= 256):
+        raise invalid("colors", "must be an integer between 1 and 256", colors)
+    h, w = rgba.shape[:2]
+    cols, rows = int(size[0]), int(size[1])
+    cell_w, cell_h = w / cols, h / rows
+    fitted = _detect([rgba], None, (cell_w, cell_h))
+    # start of the first cell, within half a cell of the image edge → roll it onto the edge
+    rolled = np.roll(rgba, (-int(round(fitted.phase_y)), -int(round(fitted.phase_x))), axis=(0, 1))
+    cells = _sample_cells(rolled, Grid(cell_w, cell_h, 0.0, 0.0, cols, rows, fitted.confidence))
+    palette = pal.merge_palette(cells) if colors is None else pal.quantize(cells, colors=colors)[1]
+    return pal.map_to_palette(cells, palette) if len(palette) else cells

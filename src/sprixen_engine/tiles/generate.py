@@ -1,7 +1,10 @@
 """The tile pipeline: prompt → flat seamless texture → isometric 130×230 projection.
 
 ``floor`` and ``wall`` tiles project a texture synthesised from the prompt's material and modifiers
-(:mod:`.textures`); ``prop`` tiles stand a sprite from the sprite backend on the footprint's centre.
+(:mod:`.textures`) or, when the request's backend resolves to SDXL (``backend="sdxl"``, or ``"auto"``
+with its weights and a CUDA device; see :meth:`~sprixen_engine.Engine.sprite_backend`), one drawn by
+the model with circular padding and brought to ``texture_size`` by a wrap-aware downscale
+(:func:`model_texture`); ``prop`` tiles stand a sprite from the sprite backend on the footprint's centre.
 The geometry (footprint, baseline, anchor) is :mod:`sprixen_engine.core.isometric`'s and shared by
 every tile, so any two tiles line up on the grid.
 """
@@ -9,6 +12,7 @@ every tile, so any two tiles line up on the grid.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from typing import Any
@@ -18,7 +22,7 @@ from PIL import Image
 
 from ..core import isometric as iso
 from ..requests import TileRequest
-from .textures import parse_material, synthesize_texture
+from .textures import MaterialSpec, parse_material, synthesize_texture
 from .tile import Tile
 
 SMOOTH_WORDS = ("smooth", "painterly", "realistic", "painted", "hd", "vector")
@@ -37,22 +41,91 @@ def tile_id(request: TileRequest, seed: int) -> str:
 
 
 def generate_tile(request: TileRequest, *, engine: Any = None) -> Tile:
-    """Make one tile. ``engine`` (an :class:`~sprixen_engine.Engine`) draws the sprite of ``prop`` tiles."""
+    """Make one tile. ``engine`` (an :class:`~sprixen_engine.Engine`; one is made when needed) draws the sprite
+    of ``prop`` tiles and resolves ``request.backend`` for floor/wall textures (``procedural`` needs none)."""
     seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
     if request.projection == "prop":
         return _prop_tile(request, seed, engine)
     spec = parse_material(request.prompt)
     style = texture_style(request.prompt)
-    texture = synthesize_texture(spec.material, size=request.texture_size, seed=seed, modifiers=spec.modifiers,
-                                 style=style)
+    model, engine, note = _texture_backend(request, engine)
+    if model is None:
+        texture = synthesize_texture(spec.material, size=request.texture_size, seed=seed, modifiers=spec.modifiers,
+                                     style=style)
+        source: dict[str, Any] = {"backend": "procedural"}
+    else:
+        texture, source = model_texture(model, spec, prompt=request.prompt, style=style, size=request.texture_size,
+                                        seed=seed, resolution=engine.config.generation.model_resolution)
+    if note is not None:
+        source["backendChoice"] = note
     pixel_art = style == "pixel"
     image = (iso.project_floor(texture, pixel_art=pixel_art) if request.projection == "floor"
              else iso.project_wall(texture, pixel_art=pixel_art))
     label = request.label or _label(spec.material, spec.modifiers)
-    metadata = {"backend": "procedural", "material": spec.material, "modifiers": list(spec.modifiers),
+    metadata = {**source, "material": spec.material, "modifiers": list(spec.modifiers),
                 "materialConfidence": round(float(spec.confidence), 3), "matchedBy": spec.matched_by,
                 "style": style}
     return _tile(request, seed, image, texture, label, metadata)
+
+
+def _texture_backend(request: TileRequest, engine: Any) -> tuple[Any, Any, str | None]:
+    """``(model, engine, note)``: the model backend that draws the texture (``None``: the procedural
+    synthesiser), the engine it came from and the engine's note on the choice (``None`` when the request
+    names ``procedural``, which needs no engine)."""
+    if request.backend == "procedural":
+        return None, engine, None
+    if engine is None:
+        from ..engine import Engine
+
+        engine = Engine()
+    backend, note = engine.sprite_backend(request.backend)      # "sdxl" without weights raises ModelUnavailable
+    return (backend if hasattr(backend, "generate_texture") else None), engine, note
+
+
+def model_texture(backend: Any, spec: MaterialSpec, *, prompt: str, style: str, size: int, seed: int,
+                  resolution: int = 1024) -> tuple[np.ndarray, dict[str, Any]]:
+    """A seamless ``(size, size, 4)`` texture from a model backend, and its metadata.
+
+    The backend draws the material (``"mossy cracked stone"``) with its ``tile_texture`` template and
+    circular padding (:meth:`~sprixen_engine.backends.sdxl.SDXLSpriteBackend.generate_texture`) at the side
+    :func:`texture_render_size` picks near ``resolution``, a whole multiple of ``size`` where it can; the
+    texture then comes down to ``size`` with a wrap-aware kernel that keeps it seamless: grid-aware
+    :func:`~sprixen_engine.core.pixelgrid.pixelize_periodic` for pixel art, an area downscale
+    (:func:`~sprixen_engine.core.resize.resize_periodic`) for smooth styles.
+    """
+    from ..core.pixelgrid import pixelize_periodic
+    from ..core.resize import resize_periodic
+
+    subject = " ".join([*spec.modifiers, spec.material.replace("_", " ")])
+    words = set(re.findall(r"[a-z]+", prompt.lower()))
+    art_style = "pixel" if style == "pixel" else "vector" if "vector" in words else "painterly"
+    lim = backend.config.limits
+    side = texture_render_size(size, target=resolution, multiple=backend.texture_multiple,
+                               lo=int(lim.get("min_side", 64)), hi=int(lim.get("max_side", 2048)))
+    raw = backend.generate_texture(subject, seed=seed, size_px=side, art_style=art_style)
+    if style == "pixel":
+        texture, kernel = pixelize_periodic(raw, (size, size)), "pixelize_periodic"
+    else:
+        texture, kernel = resize_periodic(raw, (size, size), mode="area"), "resize_periodic_area"
+    return texture, {"backend": backend.name, "model": backend.describe(), "artStyle": art_style,
+                     "texturePrompt": subject, "nativeSize": f"{raw.shape[1]}x{raw.shape[0]}",
+                     "downscale": kernel}
+
+
+def texture_render_size(size: int, *, target: int = 1024, multiple: int = 32, lo: int = 64, hi: int = 2048) -> int:
+    """The side at which a model draws a ``size``-px texture: a multiple of ``multiple`` (where circular
+    padding wraps exactly) in ``[max(lo, size), hi]``, nearest to ``target``, preferring sides that are
+    whole multiples of ``size`` (an integral downscale factor).
+
+    >>> texture_render_size(64), texture_render_size(100), texture_render_size(250)
+    (1024, 800, 1024)
+    """
+    low = max(lo, size)
+    whole = [s for s in range(math.lcm(size, multiple), hi + 1, math.lcm(size, multiple)) if s >= low]
+    if whole:
+        return min(whole, key=lambda s: (abs(s - target), -s))
+    first, last = -(-low // multiple) * multiple, hi // multiple * multiple
+    return int(min(max(round(target / multiple) * multiple, first), last))
 
 
 def _prop_tile(request: TileRequest, seed: int, engine: Any) -> Tile:
