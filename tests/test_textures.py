@@ -68,7 +68,7 @@ def colours(image: np.ndarray) -> int:
 def test_required_materials_and_modifiers_exist():
     assert set(REQUIRED) <= set(MATERIALS)
     assert set(REQUIRED_MODIFIERS) <= set(LIB.modifiers)
-    assert list(tx.MATERIALS) == MATERIALS and tx.MATERIALS["lava"] is LIB.materials["lava"]
+    assert list(tx.MATERIALS) == MATERIALS and tx.MATERIALS["lava"] == LIB.materials["lava"]
     assert list(tx.MODIFIERS) == list(LIB.modifiers) and len(tx.MODIFIERS) == len(LIB.modifiers)
 
 

@@ -242,6 +242,37 @@ def tile_packs() -> None:
 
 
 @app.command()
+def music(
+    prompt: str | None = typer.Argument(None, help='e.g. "epic orchestral battle theme with brass".'),
+    output: Path = typer.Option(Path("track.flac"), "-o", "--output", help="FLAC/WAV file, or a folder (FLAC + MIDI + stems)."),
+    preset: str | None = typer.Option(None, "--preset", help="epic_orchestral, chiptune_adventure, … (10 presets)"),
+    bpm: float | None = typer.Option(None, "--bpm", help="Tempo 40–240."),
+    key: str | None = typer.Option(None, "--key", help='e.g. "D minor", "F# major".'),
+    duration: float = typer.Option(30.0, "--duration", help="Seconds, 5–300."),
+    loop: bool = typer.Option(False, "--loop", help="Make the end flow into the start."),
+    stems: bool = typer.Option(False, "--stems", help="Also write drums/bass/harmony/melody stems (folder output)."),
+    midi: bool = typer.Option(False, "--midi", help="Also write a .mid next to the audio file."),
+    reference: Path | None = typer.Option(None, "--reference", help="Audio whose tempo and key to follow."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for identical output."),
+    bit_depth: int = typer.Option(16, "--bit-depth", help="16 or 24."),
+    backend: str = typer.Option("auto", "--backend", help="auto|procedural|musicgen"),
+) -> None:
+    """Compose and render game music to FLAC (and MIDI, stems)."""
+    try:
+        track = _engine().generate_music(prompt, preset=preset, bpm=bpm, key=key, duration=duration, loop=loop,
+                                         stems=stems, seed=seed, reference_audio=reference, bit_depth=bit_depth,
+                                         backend=backend)
+        written = track.save(output)
+        if midi and output.suffix:
+            written.append(track.save_midi(output.with_suffix(".mid")))
+    except SprixenError as exc:
+        fail(exc)
+        return
+    for path in written:
+        out.print(str(path), highlight=False)
+
+
+@app.command()
 def showcase(
     output: Path = typer.Option(Path("showcase"), "-o", "--output", help="Folder for the gallery."),
 ) -> None:

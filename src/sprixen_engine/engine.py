@@ -490,3 +490,54 @@ class Engine:
         from .maps.export import export_map
 
         return export_map(map, format, layer_encoding=layer_encoding)
+
+    # ------------------------------------------------------------------ music
+    def music_backend(self, name: str = "auto") -> tuple[Any, str]:
+        """``(MusicGenBackend or None for the procedural composer, why)``. ``auto`` uses MusicGen only when
+        its weights (musicgen-medium, else -small) and a CUDA device are present; ``musicgen`` without
+        weights raises ``ModelUnavailable`` naming the files."""
+        if name not in ("auto", "procedural", "musicgen"):
+            raise invalid("backend", "must be one of auto, procedural, musicgen", name)
+        if name == "procedural":
+            return None, "procedural: asked for"
+        found = next((m for m in ("musicgen-medium", "musicgen-small") if self.weights.available(m)), None)
+        if name == "auto" and (found is None or self.device.device != "cuda"):
+            why = "no MusicGen weights" if found is None else "no CUDA device"
+            return None, f"procedural: auto ({why})"
+        if "musicgen" not in self._backends:
+            from .backends.musicgen import MusicGenBackend
+
+            self._backends["musicgen"] = MusicGenBackend.from_registry(self.weights, found or "musicgen-small",
+                                                                       device=self.device)
+        return self._backends["musicgen"], f"musicgen: {name}"
+
+    def generate_music(self, prompt: str | None = None, *, preset: str | None = None, bpm: float | None = None,
+                       key: str | None = None, duration: float = 30, seed: int | None = None,
+                       reference_audio: Any = None, loop: bool = False, stems: bool = False, bit_depth: int = 16,
+                       backend: str = "auto"):
+        """Game music from a preset and/or a prompt (the in-process ``POST /v1/music``).
+
+        Parameters
+        ----------
+        prompt : free text, e.g. ``"epic orchestral battle theme with brass"`` (→ nearest preset + modifiers).
+        preset : epic_orchestral | chiptune_adventure | peaceful_village | dungeon_dark | battle_intense |
+            boss_fight | menu_chill | ambient_exploration | fantasy_tavern | scifi_synthwave.
+        bpm : 40–240 (default from the preset). key : e.g. ``"D minor"``, ``"F# major"``, ``"Bb minor"``.
+        duration : 5–300 seconds, exact to the sample. seed : the same seed gives identical FLAC bytes.
+        reference_audio : an audio file (or ``(samples, rate)``) whose tempo and key the track follows.
+        loop : the end flows seamlessly into the start. stems : keep one stem per instrument group
+            (drums, bass, harmony, melody) that sum to the mix. bit_depth : 16 or 24 for FLAC files.
+        backend : auto | procedural | musicgen.
+
+        Returns
+        -------
+        Track with ``.samples`` float32 ``(2, n)`` at 44.1 kHz, ``.metadata``, ``.save("x.flac")`` (or a folder:
+        FLAC + MIDI + stems), ``.save_midi(path)``.
+        """
+        from .music.generate import generate_music
+        from .requests import MusicRequest
+
+        request = parse_request(MusicRequest, dict(prompt=prompt, preset=preset, bpm=bpm, key=key, duration=duration,
+                                                   seed=seed, reference_audio=reference_audio, loop=loop, stems=stems,
+                                                   bit_depth=bit_depth, backend=backend))
+        return generate_music(request, engine=self)

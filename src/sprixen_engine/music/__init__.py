@@ -1,0 +1,1 @@
+"""Music: a procedural composer and synthesiser (embedded default) and a MusicGen backend."""
