@@ -27,6 +27,7 @@ def _load(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
+    sys.modules[spec.name] = module        # so process pools can pickle the module's functions
     spec.loader.exec_module(module)
     return module
 

@@ -42,7 +42,8 @@ def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("showcase", total=len(jobs) + len(spec.get("variation", []))
                                  + len(spec.get("animation", [])) + len(spec.get("direction_set", []))
-                                 + len(spec.get("map", [])) + len(spec.get("tileset", [])) + 1)
+                                 + len(spec.get("map", [])) + len(spec.get("tileset", [])) + 1
+                                 + len(spec.get("music", [])))
         for title, req in jobs:
             result = engine.generate(seed=seed, **req)
             cards.append(_card(title, req, result, out))
@@ -71,6 +72,9 @@ def build_showcase(engine: Any, out_dir: str | Path, *, console: Any = None) -> 
             progress.advance(task)
         for m in spec.get("map", []):
             cards.append(_map_card(engine, m, out))
+            progress.advance(task)
+        for preset in spec.get("music", []):
+            cards.append(_music_card(engine, preset, float(spec.get("music_seconds", 20)), seed, out))
             progress.advance(task)
     elapsed = time.perf_counter() - t0
     sheet = _contact_sheet([c for c in cards if c["resolution"] == sizes[0] and not c.get("pack")
@@ -176,6 +180,29 @@ def _map_card(engine: Any, spec: dict[str, Any], out: Path) -> dict[str, Any]:
             "info": info + " · exports: .tmx/.tmj, Godot .tscn in maps/"}
 
 
+def _music_card(engine: Any, preset: str, seconds: float, seed: int, out: Path) -> dict[str, Any]:
+    """One track per preset: FLAC + MIDI, and pictures of it (spectrogram over piano roll)."""
+    from .music.pictures import piano_roll, spectrogram
+
+    (out / "music").mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    track = engine.generate_music(preset=preset, duration=seconds, seed=seed)
+    ms = (time.perf_counter() - t0) * 1e3
+    track.save(out / "music" / f"{preset}.flac")
+    track.save_midi(out / "music" / f"{preset}.mid")
+    spec_img, roll = spectrogram(track.samples, track.sample_rate), piano_roll(track.score)
+    both = Image.new("RGB", (spec_img.width, spec_img.height + roll.height + 4), (0, 0, 0))
+    both.paste(spec_img, (0, 0))
+    both.paste(roll, (0, spec_img.height + 4))
+    name = f"music/{preset}.png"
+    both.save(out / name)
+    meta = track.metadata
+    return {"title": f"music: {preset}", "resolution": "x".join(map(str, both.size)), "files": [name],
+            "size": list(both.size), "ms": ms, "scale": 1, "audio": f"music/{preset}.flac",
+            "info": f"{meta['bpm']} bpm · {meta['key']} · {seconds:g} s · {meta['render'].get('loudness_lufs', float('nan')):.1f} LUFS · "
+                    f"FLAC + MIDI in music/"}
+
+
 def _contact_sheet(cards: list[dict[str, Any]], out: Path, *, scale: int = 4, pad: int = 4) -> str:
     """One PNG with the first variant of every card, enlarged ``scale``× on a checker background."""
     images = [Image.open(out / c["files"][0]).convert("RGBA") for c in cards]
@@ -212,7 +239,8 @@ def _html(cards: list[dict[str, Any]], sheet: str, elapsed: float) -> str:
             f"{html.escape(str(c['subject']))} · {html.escape(str(c['category']))}"
             f"{' · ' + html.escape(str(c['archetype'])) if c.get('archetype') else ''} · conf {conf}"
             f" ({html.escape(str(c['matchedBy']))}) · {c['resolution']} · seed {c['seed']} · {c['ms']:.1f} ms")
-        rows.append(f'<div class="card"><div class="imgs">{imgs}</div><h3>{html.escape(c["title"])}</h3>'
+        audio = (f'<audio controls preload="none" src="{html.escape(c["audio"])}"></audio>' if c.get("audio") else "")
+        rows.append(f'<div class="card"><div class="imgs">{imgs}</div>{audio}<h3>{html.escape(c["title"])}</h3>'
                     f'<p>{info}</p></div>')
     sheet_html = f'<h2>Contact sheet</h2><img class="sheet" src="{sheet}" alt="contact sheet">' if sheet else ""
     return f"""<!doctype html>
