@@ -76,6 +76,7 @@ import numpy as np
 from ..config import config_dir as _default_config_dir
 from ..config import read_toml
 from ..errors import ModelUnavailable, invalid
+from .weights import where_to_put
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..device import DevicePolicy
@@ -94,11 +95,6 @@ _MODES = {"m": "minor", "min": "minor", "minor": "minor", "maj": "major", "major
           "ionian": "ionian", "locrian": "locrian"}
 _KEY_RE = re.compile(r"^([a-g])(#|♯|b|♭|sharp|flat)?(?:\s*(m|min|minor|maj|major|dorian|phrygian|lydian|"
                      r"mixolydian|aeolian|ionian|locrian))?$", re.IGNORECASE)
-
-
-def _where_to_put(model_id: str) -> str:
-    return (f"place them in weights/{model_id}/, $SPRIXEN_WEIGHTS/{model_id}/, or give an explicit path in "
-            f"configs/engine.toml [weights] ({model_id} = \"/path/to/folder\"); nothing is downloaded")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -378,7 +374,7 @@ class MusicGenBackend:
         return ModelUnavailable(
             f"MusicGen weights ({self.model_id}) {why}: expected a folder with {self._expected_files()} "
             f"(the layout of facebook/{self.model_id}, licence {LICENSE}, non-commercial use only); "
-            f"{_where_to_put(self.model_id)}.")
+            f"{where_to_put(self.model_id)}.")
 
     def _check_folder(self) -> None:
         path = self.model_dir

@@ -59,6 +59,7 @@ import numpy as np
 from ..config import config_dir as _default_config_dir
 from ..config import read_toml
 from ..errors import ModelUnavailable, invalid
+from .weights import where_to_put
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..device import DevicePolicy
@@ -73,11 +74,6 @@ IP_ADAPTER_ID = "ip-adapter-sdxl"
 IP_ADAPTER_SUBFOLDER, IP_ADAPTER_WEIGHTS, IP_ADAPTER_ENCODER = "sdxl_models", "ip-adapter_sdxl.safetensors", "image_encoder"
 _DIFFUSERS_FILES = ("model_index.json", "unet/config.json", "vae/config.json", "text_encoder/config.json",
                     "text_encoder_2/config.json", "tokenizer/", "tokenizer_2/", "scheduler/scheduler_config.json")
-
-
-def _where_to_put(model_id: str) -> str:
-    return (f"place them in weights/{model_id}/, $SPRIXEN_WEIGHTS/{model_id}/, or give an explicit path in "
-            f"configs/engine.toml [weights] ({model_id} = \"/path/to/folder\"); nothing is downloaded")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -336,7 +332,7 @@ class SDXLSpriteBackend:
         if not path.exists():
             raise ModelUnavailable(
                 f"SDXL weights ({MODEL_ID}) not found at {path}: expected a diffusers folder with "
-                f"{', '.join(_DIFFUSERS_FILES)} or a single .safetensors checkpoint; {_where_to_put(MODEL_ID)}.")
+                f"{', '.join(_DIFFUSERS_FILES)} or a single .safetensors checkpoint; {where_to_put(MODEL_ID)}.")
         if path.is_dir() and not (path / "model_index.json").is_file():
             raise invalid("model_dir", "is not a diffusers pipeline folder (no model_index.json); expected "
                           f"{', '.join(_DIFFUSERS_FILES)}", str(path))
@@ -346,12 +342,12 @@ class SDXLSpriteBackend:
             if extra is not None and not (Path(extra) / "config.json").is_file():
                 raise ModelUnavailable(
                     f"{field}: {model_id} not found at {extra} (expected config.json and "
-                    f"diffusion_pytorch_model.safetensors); {_where_to_put(model_id)}.")
+                    f"diffusion_pytorch_model.safetensors); {where_to_put(model_id)}.")
         for p, _ in self.lora:
             if not p.exists():
                 raise ModelUnavailable(f"lora: LoRA weights not found at {p} (expected a .safetensors file or "
                                        f"a folder with pytorch_lora_weights.safetensors); "
-                                       f"{_where_to_put(p.stem)}.")
+                                       f"{where_to_put(p.stem)}.")
 
     @property
     def torch_dtype(self):
@@ -382,7 +378,7 @@ class SDXLSpriteBackend:
                     "cache; convert it to a diffusers folder instead" if path.is_file()
                     else f"the folder must contain {', '.join(_DIFFUSERS_FILES)} with their weights")
             raise ModelUnavailable(f"SDXL weights ({MODEL_ID}) at {path} could not be loaded ({exc}); {hint}; "
-                                   f"{_where_to_put(MODEL_ID)}.") from exc
+                                   f"{where_to_put(MODEL_ID)}.") from exc
 
     def _load_vae(self, vae_dir: Path | str | None, taesd_dir: Path | str | None) -> None:
         dtype = self.torch_dtype
@@ -438,7 +434,7 @@ class SDXLSpriteBackend:
         except (OSError, ValueError, KeyError, RuntimeError) as exc:  # RuntimeError: shapes of another base model
             raise ModelUnavailable(
                 f"ip_adapter_dir: the IP-Adapter ({IP_ADAPTER_ID}) at {root} could not be loaded ({exc}); it must be "
-                f"h94/IP-Adapter's {_IP_ADAPTER_FILES}; {_where_to_put(IP_ADAPTER_ID)}.") from exc
+                f"h94/IP-Adapter's {_IP_ADAPTER_FILES}; {where_to_put(IP_ADAPTER_ID)}.") from exc
         self.ip_adapter = Path(root, subfolder) / IP_ADAPTER_WEIGHTS
         # the image-prompt embedding width, for the zero embeddings of calls without a reference
         self._ip_embed_dim = int(self.pipe.unet.encoder_hid_proj.image_projection_layers[0].image_embeds.in_features)
@@ -681,7 +677,7 @@ def _ip_adapter_layout(path: Path | str) -> tuple[Path, str]:
             return path, sub
     raise ModelUnavailable(
         f"ip_adapter_dir: IP-Adapter SDXL weights ({IP_ADAPTER_ID}) not found at {path}: expected {_IP_ADAPTER_FILES} "
-        f"(from h94/IP-Adapter, Apache-2.0); {_where_to_put(IP_ADAPTER_ID)}.")
+        f"(from h94/IP-Adapter, Apache-2.0); {where_to_put(IP_ADAPTER_ID)}.")
 
 
 def _reference_to_pil(reference: np.ndarray, size_wh: tuple[int, int] | None):

@@ -600,3 +600,9 @@ def registry_from_config(config: EngineConfig | None = None) -> WeightsRegistry:
         p = Path(os.path.expandvars(raw)).expanduser()
         explicit[model_id] = p if p.is_absolute() else base / p
     return WeightsRegistry(load_manifest(base), explicit=explicit)
+
+
+def where_to_put(model_id: str) -> str:
+    """The sentence every "weights missing" message ends with: where the files of ``model_id`` go."""
+    return (f"place them in weights/{model_id}/, $SPRIXEN_WEIGHTS/{model_id}/, or give an explicit path in "
+            f"configs/engine.toml [weights] ({model_id} = \"/path/to/folder\"); nothing is downloaded")
