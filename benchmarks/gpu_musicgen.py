@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -48,6 +47,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from gpu_common import fmt, load_runs, machine_info, sync, tests_dir_on_path, write  # noqa: E402
+
 ARCH_DIR = ROOT / "configs" / "musicgen_arch"
 NO_CUDA = "no CUDA device: run with --tiny for a smoke run"
 
@@ -93,12 +95,6 @@ def generation_config(name: str) -> Any:
     return GenerationConfig(**data)
 
 
-def _tests_dir_on_path() -> None:
-    tests = str(ROOT / "tests")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-
-
 def full_model(name: str, device: str, dtype: Any) -> Any:
     """MusicGen ``name`` with random weights, initialised on ``device`` and cast to ``dtype`` (eval mode)."""
     import torch
@@ -108,7 +104,7 @@ def full_model(name: str, device: str, dtype: Any) -> Any:
     with torch.device(device):            # initialise on the GPU: seconds instead of a minute of CPU init
         model = MusicgenForConditionalGeneration(arch_config(name))
     if device != "meta":   # EnCodec's codebooks start at zero (every code the same audio); fill them
-        _tests_dir_on_path()
+        tests_dir_on_path()
         from tiny_musicgen import random_codebooks
 
         random_codebooks(model)
@@ -118,14 +114,14 @@ def full_model(name: str, device: str, dtype: Any) -> Any:
 
 
 def tokenizer() -> Any:
-    _tests_dir_on_path()
+    tests_dir_on_path()
     from tiny_musicgen import tiny_tokenizer
 
     return tiny_tokenizer()
 
 
 def tiny_model_for_bench() -> Any:
-    _tests_dir_on_path()
+    tests_dir_on_path()
     from tiny_musicgen import tiny_model
 
     return tiny_model().requires_grad_(False)
@@ -133,13 +129,6 @@ def tiny_model_for_bench() -> Any:
 
 # ----------------------------------------------------------------------------------------------
 # Timing
-
-
-def _sync(cuda: bool) -> None:
-    if cuda:
-        import torch
-
-        torch.cuda.synchronize()
 
 
 def time_case(run: Callable[[], Any], *, warm: Callable[[], Any] | None, cuda: bool, warmup: int,
@@ -150,16 +139,16 @@ def time_case(run: Callable[[], Any], *, warm: Callable[[], Any] | None, cuda: b
     t0 = time.perf_counter()
     for _ in range(warmup):
         (warm or run)()
-    _sync(cuda)
+    sync(cuda)
     warmup_s = time.perf_counter() - t0
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     times = []
     for _ in range(repeats):
-        _sync(cuda)
+        sync(cuda)
         t = time.perf_counter()
         run()
-        _sync(cuda)
+        sync(cuda)
         times.append(time.perf_counter() - t)
     return {"s_per_call": statistics.median(times), "s_min": min(times), "warmup_s": warmup_s,
             "peak_gib": torch.cuda.max_memory_allocated() / 2**30 if cuda else None}
@@ -303,20 +292,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     settings = {"duration_s": duration, "guidance": GUIDANCE, "batch": args.batch, "dtype": "fp16" if cuda else "fp32",
                 "device": "cuda" if cuda else "cpu", "repeats": repeats, "warmup": warmup, "build_s": build,
                 "tiny": bool(args.tiny), "cases": cases}
-    return finish({"machine": machine_info(cuda), "settings": settings, "cases": rows, "agreement": agreement})
-
-
-def machine_info(cuda: bool) -> dict[str, Any]:
-    import torch
-    import transformers
-
-    info = {"python": platform.python_version(), "platform": platform.platform(), "torch": torch.__version__,
-            "transformers": transformers.__version__, "gpu": None}
-    if cuda:
-        props = torch.cuda.get_device_properties(0)
-        info.update(gpu=torch.cuda.get_device_name(0), gpu_memory_gib=round(props.total_memory / 2**30, 1),
-                    cuda=torch.version.cuda)
-    return info
+    return finish({"machine": machine_info(cuda, "transformers"), "settings": settings, "cases": rows, "agreement": agreement})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -349,16 +325,6 @@ def finish(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _f(v: Any, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.{digits}g}"
-    return str(v)
-
-
 def markdown(result: dict[str, Any]) -> str:
     s, m = result["settings"], result["machine"]
     head = (f"MusicGen (random weights) · {s['duration_s']:g} s per track · {s['dtype']} on {m.get('gpu') or 'CPU'} · "
@@ -372,18 +338,18 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(f"| {r['model']} | {r['case']} | {r['accel']} | {r['batch']} | failed: {r['error'][:80]} "
                          "| | | | | | | | |")
             continue
-        lines.append(f"| {r['model']} | {r['case']} | {r['accel']} | {r['batch']} | {_f(r['s_per_call'])} "
-                     f"| {_f(r['x_realtime'])} | {_f(r['x_realtime_per_track'])} | {_f(r['steps_per_s'])} "
-                     f"| {_f(r.get('codes_s'))} | {_f(r.get('decode_s'))} | {_f(r['peak_gib'])} | {_f(r['warmup_s'])} "
-                     f"| {_f(r.get('speedup_vs_default'))} |")
+        lines.append(f"| {r['model']} | {r['case']} | {r['accel']} | {r['batch']} | {fmt(r['s_per_call'])} "
+                     f"| {fmt(r['x_realtime'])} | {fmt(r['x_realtime_per_track'])} | {fmt(r['steps_per_s'])} "
+                     f"| {fmt(r.get('codes_s'))} | {fmt(r.get('decode_s'))} | {fmt(r['peak_gib'])} | {fmt(r['warmup_s'])} "
+                     f"| {fmt(r.get('speedup_vs_default'))} |")
     if result.get("agreement"):
         lines += ["", "| model | greedy frames | codes equal to transformers' | first differing frame |",
                   "|---|---|---|---|"]
-        lines += [f"| {a['model']} | {a['frames']} | {_f(a['equal_fraction'])} | {_f(a['first_differing_frame'])} |"
+        lines += [f"| {a['model']} | {a['frames']} | {fmt(a['equal_fraction'])} | {fmt(a['first_differing_frame'])} |"
                   for a in result["agreement"]]
     if result.get("targets"):
         lines += ["", "| target | goal | measured | from | met |", "|---|---|---|---|---|"]
-        lines += [f"| {t['target']} | {t['goal']} | {_f(t['measured'])} | {t['from']} | {_f(t['met'])} |"
+        lines += [f"| {t['target']} | {t['goal']} | {fmt(t['measured'])} | {t['from']} | {fmt(t['met'])} |"
                   for t in result["targets"]]
     lines += ["", "Published anchors: " + "; ".join(f"{k}: {v}" for k, v in result.get("anchors", ANCHORS).items())]
     return "\n".join(lines) + "\n"
@@ -391,10 +357,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def merge(paths: list[Path]) -> dict[str, Any]:
     """Join the rows of several runs (same machine); later files win per (model, case)."""
-    parts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
-    gpus = {p["machine"].get("gpu") for p in parts}
-    if len(gpus) > 1:
-        raise SystemExit(f"--merge: runs from different machines ({', '.join(map(str, gpus))}) cannot be compared")
+    parts = load_runs(paths)
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     agreement: dict[str, dict[str, Any]] = {}
     for part in parts:
@@ -407,12 +370,6 @@ def merge(paths: list[Path]) -> dict[str, Any]:
     cases = sorted(rows.values(), key=lambda r: (models.get(r["model"], 9), order.get(r["case"], 99)))
     return finish({"machine": parts[-1]["machine"], "settings": {**parts[-1]["settings"],
                    "merged_from": [str(p) for p in paths]}, "cases": cases, "agreement": list(agreement.values())})
-
-
-def write(result: dict[str, Any], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
-    out.with_suffix(".md").write_text(result["markdown"], encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import tempfile
@@ -51,6 +50,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from gpu_common import fmt, load_runs, machine_info, sync, tests_dir_on_path, write  # noqa: E402
+
 ARCH_DIR = ROOT / "configs" / "sdxl_arch"
 NO_CUDA = "no CUDA device: run with --tiny for a smoke run"
 
@@ -83,19 +85,13 @@ def arch_config(name: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_") and k not in ("architectures", "model_type")}
 
 
-def _tests_dir_on_path() -> None:
-    tests = str(ROOT / "tests")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-
-
 def full_components(device: str, dtype: Any, tmp: Path) -> dict[str, Any]:
     """SDXL base 1.0 components with random weights, built on ``device`` and cast to ``dtype``."""
     import torch
     from diffusers import AutoencoderKL, AutoencoderTiny, EulerDiscreteScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
-    _tests_dir_on_path()
+    tests_dir_on_path()
     from tiny_sdxl import write_tokenizer_files
 
     torch.manual_seed(0)
@@ -120,7 +116,7 @@ def tiny_components_for_bench(tmp: Path) -> dict[str, Any]:
     import torch
     from diffusers import AutoencoderTiny
 
-    _tests_dir_on_path()
+    tests_dir_on_path()
     from tiny_sdxl import tiny_components
 
     comps = {k: v for k, v in tiny_components(tmp).items() if k not in ("image_encoder", "feature_extractor")}
@@ -184,13 +180,6 @@ class StepClock:
         return (marks[-1] - marks[0]) / (len(marks) - 1)
 
 
-def _sync(cuda: bool) -> None:
-    if cuda:
-        import torch
-
-        torch.cuda.synchronize()
-
-
 def time_case(run: Callable[[], Any], scheduler_of: Callable[[], Any], *, cuda: bool, warmup: int,
               repeats: int) -> dict[str, Any]:
     """Warm up, then time ``repeats`` calls of ``run``; returns timings, it/s, peak memory, the last output."""
@@ -199,17 +188,17 @@ def time_case(run: Callable[[], Any], scheduler_of: Callable[[], Any], *, cuda: 
     t0 = time.perf_counter()
     for _ in range(warmup):
         run()
-    _sync(cuda)
+    sync(cuda)
     warmup_s = time.perf_counter() - t0
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     times, step_s, out = [], [], None
     for _ in range(repeats):
         with StepClock(scheduler_of(), cuda) as clock:
-            _sync(cuda)
+            sync(cuda)
             t = time.perf_counter()
             out = run()
-            _sync(cuda)
+            sync(cuda)
             times.append(time.perf_counter() - t)
         sps = clock.seconds_per_step()
         if sps:
@@ -354,7 +343,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 "dtype": "fp16" if cuda else "fp32", "device": device, "compile": compile_mode,
                 "static_shapes": cuda and not args.dynamic_shapes, "warmup_engine": warmup, "repeats": repeats,
                 "build_s": round(build_s, 2), "tiny": bool(args.tiny)}
-    return finish({"machine": machine_info(cuda), "settings": settings, "cases": rows, "decode": decode_rows})
+    return finish({"machine": machine_info(cuda, "diffusers"), "settings": settings, "cases": rows, "decode": decode_rows})
 
 
 def decode_benchmark(vae: Any, taesd: Any, *, size: int, cuda: bool, repeats: int) -> list[dict[str, Any]]:
@@ -374,34 +363,21 @@ def decode_benchmark(vae: Any, taesd: Any, *, size: int, cuda: bool, repeats: in
             with torch.inference_mode():
                 return model.decode(x).sample
 
-        _sync(cuda)
+        sync(cuda)
         run()                               # warm-up
-        _sync(cuda)
+        sync(cuda)
         if cuda:
             torch.cuda.reset_peak_memory_stats()
         times = []
         for _ in range(repeats):
             t = time.perf_counter()
             run()
-            _sync(cuda)
+            sync(cuda)
             times.append(time.perf_counter() - t)
         rows.append({"decoder": name, "dtype": str(model.dtype).removeprefix("torch."),
                      "s_per_image": statistics.median(times),
                      "peak_gib": torch.cuda.max_memory_allocated() / 2**30 if cuda else None})
     return rows
-
-
-def machine_info(cuda: bool) -> dict[str, Any]:
-    import diffusers
-    import torch
-
-    info = {"python": platform.python_version(), "platform": platform.platform(), "torch": torch.__version__,
-            "diffusers": diffusers.__version__, "gpu": None}
-    if cuda:
-        props = torch.cuda.get_device_properties(0)
-        info.update(gpu=torch.cuda.get_device_name(0), gpu_memory_gib=round(props.total_memory / 2**30, 1),
-                    cuda=torch.version.cuda)
-    return info
 
 
 # ----------------------------------------------------------------------------------------------
@@ -443,16 +419,6 @@ def finish(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _f(v: Any, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.{digits}g}"
-    return str(v)
-
-
 def markdown(result: dict[str, Any]) -> str:
     s, m = result["settings"], result["machine"]
     head = (f"SDXL (random weights) · {s['size']} · {s['dtype']} on {m.get('gpu') or 'CPU'} · torch {m['torch']} · "
@@ -462,16 +428,16 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [head, "", "| case | path | batch | steps | VAE | s/call | s/image | it/s | peak GiB | warm-up s "
              "| × vs diffusers |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["cases"]:
-        lines.append(f"| {r['case']} | {r['path']} | {r['batch']} | {r['steps']} | {r['vae']} | {_f(r['s_per_call'])} "
-                     f"| {_f(r['s_per_image'])} | {_f(r['it_per_s'])} | {_f(r['peak_gib'])} | {_f(r['warmup_s'])} "
-                     f"| {_f(r.get('speedup_vs_diffusers'))} |")
+        lines.append(f"| {r['case']} | {r['path']} | {r['batch']} | {r['steps']} | {r['vae']} | {fmt(r['s_per_call'])} "
+                     f"| {fmt(r['s_per_image'])} | {fmt(r['it_per_s'])} | {fmt(r['peak_gib'])} | {fmt(r['warmup_s'])} "
+                     f"| {fmt(r.get('speedup_vs_diffusers'))} |")
     if result.get("decode"):
         lines += ["", "| decoder | dtype | s/image | peak GiB |", "|---|---|---|---|"]
-        lines += [f"| {r['decoder']} | {r['dtype']} | {_f(r['s_per_image'])} | {_f(r['peak_gib'])} |"
+        lines += [f"| {r['decoder']} | {r['dtype']} | {fmt(r['s_per_image'])} | {fmt(r['peak_gib'])} |"
                   for r in result["decode"]]
     if result.get("targets"):
         lines += ["", "| target | goal | measured | from | met |", "|---|---|---|---|---|"]
-        lines += [f"| {t['target']} | {t['goal']} | {_f(t['measured'])} | {t['from']} | {_f(t['met'])} |"
+        lines += [f"| {t['target']} | {t['goal']} | {fmt(t['measured'])} | {t['from']} | {fmt(t['met'])} |"
                   for t in result["targets"]]
     lines += ["", "Published anchors: " + "; ".join(f"{k}: {v}" for k, v in result.get("anchors", ANCHORS).items())]
     return "\n".join(lines) + "\n"
@@ -479,26 +445,17 @@ def markdown(result: dict[str, Any]) -> str:
 
 def merge(paths: list[Path]) -> dict[str, Any]:
     """Join the cases of several runs (same machine and settings) into one result; later files win."""
-    parts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    parts = load_runs(paths)
     rows: dict[str, dict[str, Any]] = {}
     decode: list[dict[str, Any]] = []
     for part in parts:
         for r in part["cases"]:
             rows[r["case"]] = {k: v for k, v in r.items() if k != "speedup_vs_diffusers"}
         decode = part.get("decode") or decode
-    gpus = {p["machine"].get("gpu") for p in parts}
-    if len(gpus) > 1:
-        raise SystemExit(f"--merge: runs from different machines ({', '.join(map(str, gpus))}) cannot be compared")
     order = {c: i for i, c in enumerate(ALL_CASES)}
     cases = sorted(rows.values(), key=lambda r: order.get(r["case"], 99))
     return finish({"machine": parts[-1]["machine"], "settings": {**parts[-1]["settings"], "merged_from":
                    [str(p) for p in paths]}, "cases": cases, "decode": decode})
-
-
-def write(result: dict[str, Any], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
-    out.with_suffix(".md").write_text(result["markdown"], encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

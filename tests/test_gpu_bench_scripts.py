@@ -9,12 +9,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+
+from bench_scripts import load_bench_script
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
@@ -29,19 +29,11 @@ PUBLISHED = {
 }
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def gpu_sdxl():
     pytest.importorskip("diffusers")
     pytest.importorskip("transformers")
-    return _load("gpu_sdxl")
+    return load_bench_script("gpu_sdxl")
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
@@ -151,7 +143,7 @@ def test_from_pipeline_checks_the_mode():
 def test_gpu_rmbg_tiny_runs_end_to_end(tmp_path):
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    gpu_rmbg = _load("gpu_rmbg")
+    gpu_rmbg = load_bench_script("gpu_rmbg")
     out = tmp_path / "rmbg.json"
     assert gpu_rmbg.main(["--tiny", "--repeats", "1", "--out", str(out)]) == 0
     result = json.loads(out.read_text())

@@ -4,7 +4,6 @@ checked without a GPU (architecture configs by parameter count on the meta devic
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench_scripts import load_bench_script
 from sprixen_engine.backends.musicgen import (
     build_prompt,
     crossfade_weights,
@@ -357,17 +357,9 @@ def test_missing_folder_and_incomplete_folder(tmp_path, weights_root):
 
 
 # ------------------------------------------------------------------ the GPU benchmark, without a GPU
-def _bench():
-    spec = importlib.util.spec_from_file_location("_bench_gpu_musicgen", ROOT / "benchmarks" / "gpu_musicgen.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def gpu_musicgen():
-    return _bench()
+    return load_bench_script("gpu_musicgen")
 
 
 # (width, layers, heads) of audiocraft's model_scale small/medium; the decoder's parameters follow from them

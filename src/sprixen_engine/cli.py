@@ -6,6 +6,7 @@ Bad input exits with status 2 and a one-line message naming the field.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -28,6 +29,18 @@ def _engine():
     from .engine import Engine
 
     return Engine()
+
+
+def _write_files(make: Callable[[], list[Path]]) -> None:
+    """Run ``make`` (which writes files and returns their paths) and print the paths, one per line;
+    a :class:`SprixenError` becomes the one-line message and exit status 2."""
+    try:
+        written = make()
+    except SprixenError as exc:
+        fail(exc)
+        return
+    for path in written:
+        out.print(str(path), highlight=False)
 
 
 @app.command()
@@ -170,21 +183,18 @@ def animate(
     options = dict(type=type, frame_count=frames, fps=fps, archetype=archetype, weapon_hand=weapon_hand,
                    weapon_type=weapon_type, has_shield=shield, custom_description=description,
                    normalize_size=normalize_size, seed=seed)
-    try:
+
+    def make() -> list[Path]:
         engine = _engine()
         if directions is not None:
-            result = engine.animate_directions(sprite, directions=directions, **options)
-            written = result.save(output)
-        else:
-            result = engine.animate(sprite, direction=direction, **options)
-            written = result.save(output, frame_pngs=frame_pngs)
-            if process:
-                written += engine.process_animation(result, process).save(output, frame_pngs=frame_pngs)
-    except SprixenError as exc:
-        fail(exc)
-        return
-    for path in written:
-        out.print(str(path), highlight=False)
+            return engine.animate_directions(sprite, directions=directions, **options).save(output)
+        result = engine.animate(sprite, direction=direction, **options)
+        written = result.save(output, frame_pngs=frame_pngs)
+        if process:
+            written += engine.process_animation(result, process).save(output, frame_pngs=frame_pngs)
+        return written
+
+    _write_files(make)
 
 
 @app.command()
@@ -198,14 +208,8 @@ def tile(
     no_library: bool = typer.Option(False, "--no-library", help="Do not add it to the custom tile library."),
 ) -> None:
     """Make one isometric 130×230 tile (flat texture → projection)."""
-    try:
-        result = _engine().generate_tile(prompt, label=label, projection=projection, collision=collision, seed=seed,
-                                         add_to_library=not no_library)
-    except SprixenError as exc:
-        fail(exc)
-        return
-    for path in result.save(output):
-        out.print(str(path), highlight=False)
+    _write_files(lambda: _engine().generate_tile(prompt, label=label, projection=projection, collision=collision,
+                                                 seed=seed, add_to_library=not no_library).save(output))
 
 
 @app.command()
@@ -219,13 +223,8 @@ def tileset(
     seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible output."),
 ) -> None:
     """Make an autotile set (16 Wang corners or 47 blob transitions) with a Tiled Wang set and a Godot terrain set."""
-    try:
-        result = _engine().generate_tileset(prompt, against=against, kind=kind, view=view, size=size, seed=seed)
-    except SprixenError as exc:
-        fail(exc)
-        return
-    for path in result.save(output):
-        out.print(str(path), highlight=False)
+    _write_files(lambda: _engine().generate_tileset(prompt, against=against, kind=kind, view=view, size=size,
+                                                    seed=seed).save(output))
 
 
 @app.command("tile-packs")
@@ -258,18 +257,17 @@ def music(
     backend: str = typer.Option("auto", "--backend", help="auto|procedural|musicgen"),
 ) -> None:
     """Compose and render game music to FLAC (and MIDI, stems)."""
-    try:
+
+    def make() -> list[Path]:
         track = _engine().generate_music(prompt, preset=preset, bpm=bpm, key=key, duration=duration, loop=loop,
                                          stems=stems, seed=seed, reference_audio=reference, bit_depth=bit_depth,
                                          backend=backend)
         written = track.save(output)
         if midi and output.suffix:
             written.append(track.save_midi(output.with_suffix(".mid")))
-    except SprixenError as exc:
-        fail(exc)
-        return
-    for path in written:
-        out.print(str(path), highlight=False)
+        return written
+
+    _write_files(make)
 
 
 @app.command()

@@ -43,6 +43,18 @@ def parse_resolution(value: str, *, field: str = "resolution") -> tuple[int, int
     return w, h
 
 
+def snake_word(v: Any) -> Any:
+    """``"Up-Right"`` / ``"top down"`` → ``"up_right"`` / ``"top_down"``; non-strings pass through to validation."""
+    return v.strip().replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+
+
+def visible_text(v: str) -> str:
+    """``v`` unchanged, or ``ValueError`` when it holds only whitespace."""
+    if not v.strip():
+        raise ValueError("must contain visible characters")
+    return v
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
                               arbitrary_types_allowed=True, frozen=True)
@@ -66,7 +78,7 @@ class ProjectStyle(_Model):
     @field_validator("view_angle", mode="before")
     @classmethod
     def _normalise_view(cls, v: Any) -> Any:
-        return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+        return snake_word(v)
 
 
 ANIMATION_TYPES = ("idle", "walk", "run", "attack", "jump", "death", "hurt", "custom")
@@ -101,7 +113,7 @@ class AnimationRequest(_Model):
     @field_validator("direction", "archetype", "weapon_hand", "type", "locomotion_type", mode="before")
     @classmethod
     def _normalise_word(cls, v: Any) -> Any:
-        return v.strip().replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+        return snake_word(v)
 
     @property
     def resolved_archetype(self) -> str | None:
@@ -131,9 +143,7 @@ class GenerationRequest(_Model):
     @field_validator("prompt")
     @classmethod
     def _check_prompt(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must contain visible characters")
-        return v
+        return visible_text(v)
 
     @field_validator("resolution")
     @classmethod
@@ -179,9 +189,7 @@ class TileRequest(_Model):
     @field_validator("prompt")
     @classmethod
     def _check_prompt(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must contain visible characters")
-        return v
+        return visible_text(v)
 
 
 class TilesetRequest(_Model):
@@ -197,7 +205,7 @@ class TilesetRequest(_Model):
     @field_validator("view", mode="before")
     @classmethod
     def _normalise_view(cls, v: Any) -> Any:
-        return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+        return snake_word(v)
 
 
 class MapRequest(_Model):
@@ -213,7 +221,7 @@ class MapRequest(_Model):
     @field_validator("projection", mode="before")
     @classmethod
     def _normalise_projection(cls, v: Any) -> Any:
-        return v.replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+        return snake_word(v)
 
 
 MUSIC_PRESETS = ("epic_orchestral", "chiptune_adventure", "peaceful_village", "dungeon_dark", "battle_intense",
@@ -240,7 +248,7 @@ class MusicRequest(_Model):
     @field_validator("preset", mode="before")
     @classmethod
     def _normalise_preset(cls, v: Any) -> Any:
-        return v.strip().replace("-", "_").replace(" ", "_").lower() if isinstance(v, str) else v
+        return snake_word(v)
 
 
 M = TypeVar("M", bound=BaseModel)

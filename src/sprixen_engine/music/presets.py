@@ -106,6 +106,15 @@ def section_kind(name: str) -> str:
 # Schema
 
 
+def _check_sections(v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``sections`` lists only known section kinds (shared by parts and drums)."""
+    if v is not None:
+        bad = [s for s in v if s not in SECTION_KINDS]
+        if bad:
+            raise ValueError(f"must list section kinds from {', '.join(SECTION_KINDS)} (got {bad})")
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -272,11 +281,7 @@ class PartSpec(_Strict):
     @field_validator("sections")
     @classmethod
     def _sections(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if v is not None:
-            bad = [s for s in v if s not in SECTION_KINDS]
-            if bad:
-                raise ValueError(f"must list section kinds from {', '.join(SECTION_KINDS)} (got {bad})")
-        return v
+        return _check_sections(v)
 
     @model_validator(mode="after")
     def _style(self) -> PartSpec:
@@ -331,11 +336,7 @@ class DrumSpec(_Strict):
     @field_validator("sections")
     @classmethod
     def _sections(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if v is not None:
-            bad = [s for s in v if s not in SECTION_KINDS]
-            if bad:
-                raise ValueError(f"must list section kinds from {', '.join(SECTION_KINDS)} (got {bad})")
-        return v
+        return _check_sections(v)
 
     def plays_in(self, kind: str) -> bool:
         return self.sections is None or kind in self.sections
