@@ -16,7 +16,7 @@ from sprixen_engine.errors import InvalidRequest
 from sprixen_engine.music import analysis, synth
 from sprixen_engine.music.audio import encode_audio, quantize, read_audio, write_audio, write_stems
 from sprixen_engine.music.score import GROUPS, Note, Part, Score
-from sprixen_engine.music.voices import VOICES, drum_sample, midi_to_hz
+from sprixen_engine.music.voices import VOICES, drum_sample, in_key, midi_to_hz
 
 SR = 44100
 VOICE_IDS = ("pulse", "triangle", "noise_drums", "saw_lead", "square_lead", "fm_pad", "fm_bell", "wavetable_pad",
@@ -153,6 +153,40 @@ def test_drum_kits_play_every_gm_piece(kit):
         centroid(drum_sample(kit, 42, SR, 0))
     result = synth.render(one_note(kit, 36, beats=0.25))
     assert np.abs(result.stems["drums"]).max() > 0.1
+
+
+def test_in_key_snaps_to_the_nearest_allowed_pitch_class():
+    assert in_key(48.0, ()) == 48.0
+    assert in_key(440.0, (9,)) == pytest.approx(440.0)
+    assert in_key(48.0, (0,)) == pytest.approx(midi_to_hz(36))  # F#1+ → C2 (nearer than C1)
+    assert in_key(52.0, (7,)) == pytest.approx(midi_to_hz(31))  # G#1- → G1
+    for hz in np.geomspace(30.0, 400.0, 25):
+        for pcs in ((0,), (2, 9), MINOR_SCALE):
+            out = in_key(float(hz), pcs)
+            midi = 69 + 12 * np.log2(out / 440.0)
+            assert round(midi) % 12 in pcs and abs(midi - round(midi)) < 1e-9
+            assert abs(12 * np.log2(out / hz)) <= 6.0 + 1e-9  # never more than a tritone away
+
+
+def _late_pitch_class(x: np.ndarray, start: float = 0.06, length: float = 0.25) -> int:
+    """Pitch class of the strongest partial once a drum's pitch drop has settled."""
+    seg = x[int(start * SR): int((start + length) * SR)]
+    spec = np.abs(np.fft.rfft(seg * np.hanning(seg.size), 1 << 17))
+    freqs = np.fft.rfftfreq(1 << 17, 1 / SR)
+    f = freqs[int(np.argmax(spec[1:])) + 1]
+    return int(round(69 + 12 * np.log2(f / 440.0))) % 12
+
+
+@pytest.mark.parametrize("kit", ["drums", "synth_drums", "noise_drums"])
+@pytest.mark.parametrize("tonic", range(12))
+def test_kicks_and_toms_are_tuned_to_the_key(kit, tonic):
+    scale = tuple((tonic + i) % 12 for i in MINOR_SCALE)
+    kick = drum_sample(kit, 36, float(SR), 0, scale)
+    assert _late_pitch_class(kick, 0.05, 0.12 if kit == "noise_drums" else 0.25) == tonic
+    for tom in (41, 45, 50):
+        assert _late_pitch_class(drum_sample(kit, tom, float(SR), 0, scale), 0.16, 0.12) in scale
+    untuned = drum_sample(kit, 36, float(SR), 0)
+    assert untuned.shape == kick.shape
 
 
 def test_open_hat_is_choked_by_a_closed_hat():

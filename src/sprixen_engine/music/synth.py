@@ -42,6 +42,7 @@ import numpy as np
 from ..core import dsp
 from ..errors import InvalidRequest
 from .score import GROUPS, Part, Score
+from .theory import scale_pcs
 from .voices import HAT_CHOKERS, OPEN_HAT, VOICES, Voice, drum_sample, midi_to_hz, voice_ids
 
 __all__ = ["MASTER_LUFS", "master", "MAX_SECONDS", "REVERB_SENDS", "REVERB_T60", "TRUE_PEAK_DBTP", "RenderResult", "check_score", "render",
@@ -173,6 +174,11 @@ def _render_tonal(part: Part, voice: Voice, score: Score, sr: int, n: int, n_buf
     return buf * voice.level
 
 
+def _drum_scale(score: Score) -> tuple[int, ...]:
+    """The pitch classes the kits tune their pitched pieces to (tonic first)."""
+    return scale_pcs(score.key_tonic, score.mode)
+
+
 def _render_drums(part: Part, voice: Voice, score: Score, sr: int, n: int, n_buf: int, seed: int) -> np.ndarray:
     assert voice.kit is not None
     buf = np.zeros(n_buf)
@@ -183,7 +189,7 @@ def _render_drums(part: Part, voice: Voice, score: Score, sr: int, n: int, n_buf
         s0 = int(round(score.seconds(note.start) * sr))
         if s0 >= n:
             continue
-        sample = drum_sample(voice.kit, note.pitch, float(sr), seed)
+        sample = drum_sample(voice.kit, note.pitch, float(sr), seed, _drum_scale(score))
         amp = (note.velocity / 127.0) ** 1.5
         length = sample.shape[0]
         if note.pitch == OPEN_HAT:  # a closed or pedal hat chokes a ringing open hat
@@ -209,7 +215,7 @@ def _overhang(score: Score, sr: int, n: int, seed: int) -> int:
                 continue
             if voice.is_drums:
                 assert voice.kit is not None
-                length = drum_sample(voice.kit, note.pitch, float(sr), seed).shape[0]
+                length = drum_sample(voice.kit, note.pitch, float(sr), seed, _drum_scale(score)).shape[0]
             else:
                 length = int(round((score.seconds(note.duration) + voice.release) * sr)) + 2
             last = max(last, s0 + length)

@@ -3,7 +3,10 @@
 A tonal voice renders one note — frequency, gate (seconds the key is held), velocity 0–1 — into a
 mono float64 buffer of ``gate + release`` seconds that starts and ends at zero (no clicks), plus an
 optional static EQ applied once to the whole part. A drum kit maps General MIDI drum numbers to
-one-shot samples synthesised once per (kit, number, sample rate, seed).
+one-shot samples synthesised once per (kit, number, sample rate, seed, key). Pitched drums are tuned
+to the piece's key, as producers tune an 808: the kick to the tonic nearest its natural
+pitch, the snare's shell tone to the tonic triad and toms to the nearest scale notes — so drums never fight the harmony
+(an untuned 808 boom on G1 in a C-sharp-major track both sounds wrong and pulls the chroma).
 
 =================  =======================================================================
 voice id           sound
@@ -49,7 +52,7 @@ import numpy as np
 
 from ..core import dsp
 
-__all__ = ["DRUM_KITS", "VOICES", "Voice", "drum_sample", "midi_to_hz", "voice_ids"]
+__all__ = ["DRUM_KITS", "VOICES", "Voice", "drum_sample", "in_key", "midi_to_hz", "voice_ids"]
 
 TonalRender = Callable[[float, float, float, float, np.random.Generator], np.ndarray]
 
@@ -372,6 +375,27 @@ HAT_CHOKERS = (42, 44)
 OPEN_HAT = 46
 
 
+def in_key(hz: float, pitch_classes: tuple[int, ...]) -> float:
+    """The frequency (Hz) nearest ``hz`` whose pitch class is one of ``pitch_classes`` (0 = C);
+    ``hz`` itself when the tuple is empty. Ties round down."""
+    if not pitch_classes:
+        return hz
+    midi = 69.0 + 12.0 * math.log2(hz / 440.0)
+    base = math.floor(midi)
+    best = min((abs(p - midi), p) for p in range(base - 12, base + 13) if p % 12 in pitch_classes)[1]
+    return midi_to_hz(best)
+
+
+def _kick_hz(hz: float, scale: tuple[int, ...]) -> float:
+    """Kick pitch: the tonic nearest the kit's natural pitch (at most a tritone away)."""
+    return in_key(hz, scale[:1])
+
+
+def _triad(scale: tuple[int, ...]) -> tuple[int, ...]:
+    """The tonic triad's pitch classes (scale degrees 1, 3, 5); ``()`` for no tuning."""
+    return scale[0:5:2] if scale else ()
+
+
 def _decay_env(n: int, sr: float, t60: float, attack: float = 0.0005) -> np.ndarray:
     t = np.arange(n) / sr
     env = np.exp(-6.907755278982137 * t / t60)
@@ -407,18 +431,19 @@ def _lp(x, f, sr, q=0.7071):
     return dsp.apply_biquad(x, dsp.biquad("lowpass", f, sr, q=q))
 
 
-def _piece_acoustic(piece, num, sr, rng):
+def _piece_acoustic(piece, num, sr, rng, scale=()):
     def n_of(sec):
         return int(sec * sr)
 
     if piece == "kick":
         n = n_of(0.45)
-        body = _tone(sr, n, 52.0, bend_ratio=2.6, bend_time=0.025) * _decay_env(n, sr, 0.4)
+        body = _tone(sr, n, _kick_hz(52.0, scale), bend_ratio=2.6, bend_time=0.015) * _decay_env(n, sr, 0.4)
         click = _lp(_noise(rng, n), 3500.0, sr) * _decay_env(n, sr, 0.012)
         return body + 0.35 * click
     if piece == "snare":
         n = n_of(0.35)
-        tone = (_tone(sr, n, 185.0) + 0.6 * _tone(sr, n, 330.0)) * _decay_env(n, sr, 0.12)
+        f = in_key(185.0, _triad(scale))
+        tone = (_tone(sr, n, f) + 0.6 * _tone(sr, n, f * 330.0 / 185.0)) * _decay_env(n, sr, 0.12)
         wires = _lp(_hp(_noise(rng, n), 1500.0, sr), 9000.0, sr) * _decay_env(n, sr, 0.22)
         return 0.6 * tone + 0.9 * wires
     if piece in ("hat_closed", "hat_pedal", "hat_open"):
@@ -435,7 +460,7 @@ def _piece_acoustic(piece, num, sr, rng):
                "ride_bell": 0.15 * noise + metal}[piece]
         return (0.7 if piece == "crash" else 0.45) * mix * _decay_env(n, sr, t60, attack=0.002)
     if piece == "tom":
-        f = _TOM_HZ.get(num, 110.0)
+        f = in_key(_TOM_HZ.get(num, 110.0), scale)
         n = n_of(0.5)
         body = _tone(sr, n, f, bend_ratio=1.4, bend_time=0.03) * _decay_env(n, sr, 0.45)
         return 0.9 * body + 0.15 * _lp(_noise(rng, n), 2500.0, sr) * _decay_env(n, sr, 0.05)
@@ -460,17 +485,19 @@ def _piece_acoustic(piece, num, sr, rng):
     return 0.5 * _tone(sr, n, midi_to_hz(num + 12)) * _decay_env(n, sr, 0.06)
 
 
-def _piece_synth(piece, num, sr, rng):
+def _piece_synth(piece, num, sr, rng, scale=()):
     def n_of(sec):
         return int(sec * sr)
 
     if piece == "kick":  # 808: long sine boom with a fast pitch drop, gently saturated
         n = n_of(0.8)
-        body = _tone(sr, n, 48.0, bend_ratio=4.0, bend_time=0.02) * _decay_env(n, sr, 0.75)
+        body = _tone(sr, n, _kick_hz(48.0, scale), bend_ratio=4.0, bend_time=0.02) * _decay_env(n, sr, 0.75)
         return np.tanh(1.5 * body) / np.tanh(1.5)
     if piece == "snare":  # 909-ish: two detuned tones and bright noise
         n = n_of(0.35)
-        tone = (_tone(sr, n, 180.0, bend_ratio=1.3, bend_time=0.01) + 0.7 * _tone(sr, n, 330.0)) * _decay_env(n, sr, 0.1)
+        f = in_key(180.0, _triad(scale))
+        tone = (_tone(sr, n, f, bend_ratio=1.3, bend_time=0.01) + 0.7 * _tone(sr, n, f * 330.0 / 180.0)
+                ) * _decay_env(n, sr, 0.1)
         return 0.5 * tone + 0.8 * _lp(_hp(_noise(rng, n), 900.0, sr), 7000.0, sr) * _decay_env(n, sr, 0.25)
     if piece in ("hat_closed", "hat_pedal", "hat_open"):
         t60 = {"hat_closed": 0.06, "hat_pedal": 0.09, "hat_open": 0.45}[piece]
@@ -484,7 +511,7 @@ def _piece_synth(piece, num, sr, rng):
             env[s:] += _decay_env(n - s, sr, 0.012 if k < 3 else 0.25)
         return 0.8 * _bp(_noise(rng, n), 1100.0, sr, q=1.2) * env
     if piece == "tom":
-        f = _TOM_HZ.get(num, 110.0) * 0.9
+        f = in_key(_TOM_HZ.get(num, 110.0) * 0.9, scale)
         n = n_of(0.6)
         return _tone(sr, n, f, bend_ratio=1.8, bend_time=0.05) * _decay_env(n, sr, 0.55)
     if piece in ("crash", "ride", "ride_bell"):
@@ -496,7 +523,7 @@ def _piece_synth(piece, num, sr, rng):
         n = n_of(0.3)
         tone = _tone(sr, n, 540.0, dsp.OSC_PULSE) + _tone(sr, n, 800.0, dsp.OSC_PULSE)
         return 0.4 * _bp(tone, 800.0, sr, q=1.5) * _decay_env(n, sr, 0.25)
-    return _piece_acoustic(piece, num, sr, rng)
+    return _piece_acoustic(piece, num, sr, rng, scale)
 
 
 def _lfsr(sr, n, clock, short=False, state=1):
@@ -505,7 +532,7 @@ def _lfsr(sr, n, clock, short=False, state=1):
     return out
 
 
-def _piece_noise(piece, num, sr, rng):
+def _piece_noise(piece, num, sr, rng, scale=()):
     state = int(rng.integers(1, 0x7FFF))
 
     def n_of(sec):
@@ -513,11 +540,11 @@ def _piece_noise(piece, num, sr, rng):
 
     if piece == "kick":  # triangle pitch drop plus a tick of noise
         n = n_of(0.2)
-        body = _tone(sr, n, 55.0, dsp.OSC_TRIANGLE, bend_ratio=4.0, bend_time=0.02) * _decay_env(n, sr, 0.16)
+        body = _tone(sr, n, _kick_hz(55.0, scale), dsp.OSC_TRIANGLE, bend_ratio=4.0, bend_time=0.02) * _decay_env(n, sr, 0.16)
         return body + 0.3 * _lfsr(sr, n, 220000.0, state=state) * _decay_env(n, sr, 0.01)
     if piece == "snare":
         n = n_of(0.25)
-        tone = _tone(sr, n, 220.0, dsp.OSC_TRIANGLE, bend_ratio=1.5, bend_time=0.01) * _decay_env(n, sr, 0.06)
+        tone = _tone(sr, n, in_key(220.0, _triad(scale)), dsp.OSC_TRIANGLE, bend_ratio=1.5, bend_time=0.01) * _decay_env(n, sr, 0.06)
         return 0.5 * tone + 0.7 * _lfsr(sr, n, 28000.0, state=state) * _decay_env(n, sr, 0.2)
     if piece in ("hat_closed", "hat_pedal", "hat_open"):
         t60 = {"hat_closed": 0.05, "hat_pedal": 0.07, "hat_open": 0.35}[piece]
@@ -528,7 +555,7 @@ def _piece_noise(piece, num, sr, rng):
         n = n_of(t60)
         return 0.45 * _lfsr(sr, n, 110000.0, short=piece != "crash", state=state) * _decay_env(n, sr, t60)
     if piece == "tom":
-        f = _TOM_HZ.get(num, 110.0)
+        f = in_key(_TOM_HZ.get(num, 110.0), scale)
         n = n_of(0.3)
         return _tone(sr, n, f, dsp.OSC_TRIANGLE, bend_ratio=2.0, bend_time=0.04) * _decay_env(n, sr, 0.25)
     if piece == "clap":
@@ -547,17 +574,20 @@ DRUM_KITS = tuple(_KITS)
 
 
 @functools.lru_cache(maxsize=512)
-def drum_sample(kit: str, number: int, sample_rate: float, seed: int) -> np.ndarray:
+def drum_sample(kit: str, number: int, sample_rate: float, seed: int, scale: tuple[int, ...] = ()
+                ) -> np.ndarray:
     """The one-shot sample (float64, read-only) of GM drum ``number`` in ``kit`` (cached).
 
-    Deterministic in ``(kit, number, sample_rate, seed)``; starts at 0 after a sub-millisecond attack
-    and ends exactly at 0.
+    ``scale`` : the piece's scale as pitch classes, tonic first (:func:`~.theory.scale_pcs`); pitched
+    pieces are tuned to it (module notes). ``()`` keeps the kit's natural tuning.
+    Deterministic in its arguments; starts at 0 after a sub-millisecond attack and ends exactly at 0.
     """
     if kit not in _KITS:
         raise ValueError(f"`kit` must be one of {', '.join(DRUM_KITS)}; got {kit!r}")
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, _KIT_IDS[kit], int(number)])
     piece = _PIECES.get(int(number), "perc")
-    out = np.ascontiguousarray(_KITS[kit](piece, int(number), float(sample_rate), rng), dtype=np.float64)
+    out = np.ascontiguousarray(_KITS[kit](piece, int(number), float(sample_rate), rng, tuple(scale)),
+                               dtype=np.float64)
     out.flags.writeable = False
     return out
 
