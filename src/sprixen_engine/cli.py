@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .cli_common import err, fail
 from .cli_maps import map_app
+from .cli_server import credits_app, keys_app, serve, worker
 from .cli_weights import weights_app
 from .errors import SprixenError
 
@@ -22,6 +23,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sprixen-engine: offline game sprites, animations, tiles, maps and music.")
 app.add_typer(weights_app, name="weights")
 app.add_typer(map_app, name="map")
+app.add_typer(keys_app, name="keys")
+app.add_typer(credits_app, name="credits")
+app.command("serve")(serve)
+app.command("worker")(worker)
 out = Console()
 
 

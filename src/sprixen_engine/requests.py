@@ -263,24 +263,29 @@ def parse_request(model: type[M], data: dict[str, Any], *, api_names: bool = Fal
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [str(p) for p in err["loc"]]
-        head = loc[0] if loc else "request"
-        fields = model.model_fields
-        name = head
-        for py_name, info in fields.items():
-            if head in (py_name, info.alias):
-                name = (info.alias or py_name) if api_names else py_name
-        label = ".".join([name, *loc[1:]])
-        inner = err.get("ctx", {}).get("error")
-        if isinstance(inner, InvalidRequest):
-            raise InvalidRequest(f"{label}: {inner.message.split(': ', 1)[-1]}", field=name) from None
-        msg = err["msg"].removeprefix("Value error, ")
-        allowed = err.get("ctx", {}).get("expected")
-        if allowed:
-            msg = f"must be one of {allowed}"
-        shown = err.get("input")
-        if isinstance(shown, str) and len(shown) > 60:
-            shown = shown[:57] + "..."
-        tail = "" if err["type"] == "missing" else f" (got {shown!r})"
-        raise InvalidRequest(f"{label}: {msg}{tail}", field=name) from None
+        raise validation_error(model, exc.errors()[0], api_names=api_names) from None
+
+
+def validation_error(model: type[BaseModel], err: Any, *, api_names: bool = False) -> InvalidRequest:
+    """One pydantic error (an item of ``ValidationError.errors()``) as an :class:`InvalidRequest` whose
+    message names the field (``variantCount: …``), the rule and the value received."""
+    loc = [str(p) for p in err["loc"]]
+    head = loc[0] if loc else "request"
+    fields = model.model_fields
+    name = head
+    for py_name, info in fields.items():
+        if head in (py_name, info.alias):
+            name = (info.alias or py_name) if api_names else py_name
+    label = ".".join([name, *loc[1:]])
+    inner = err.get("ctx", {}).get("error")
+    if isinstance(inner, InvalidRequest):
+        return InvalidRequest(f"{label}: {inner.message.split(': ', 1)[-1]}", field=name)
+    msg = err["msg"].removeprefix("Value error, ")
+    allowed = err.get("ctx", {}).get("expected")
+    if allowed:
+        msg = f"must be one of {allowed}"
+    shown = err.get("input")
+    if isinstance(shown, str) and len(shown) > 60:
+        shown = shown[:57] + "..."
+    tail = "" if err["type"] == "missing" else f" (got {shown!r})"
+    return InvalidRequest(f"{label}: {msg}{tail}", field=name)
