@@ -19,9 +19,30 @@ def presenter(kind: str):
     return register
 
 
+#: service modules that register presenters (imported on first use, in every process)
+_PRESENTER_MODULES = ("animations", "tiles", "maps", "music")
+_loaded = False
+
+
+def _load_presenters() -> None:
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+
+    for name in _PRESENTER_MODULES:
+        try:
+            importlib.import_module(f"{__package__}.services.{name}")
+        except ModuleNotFoundError as exc:  # pragma: no cover - a service not written yet
+            if exc.name != f"{__package__}.services.{name}":
+                raise
+    _loaded = True
+
+
 def present_job(job: Job, base_url: str | None = None) -> dict[str, Any]:
     """The job as the API shows it; URLs made absolute against ``base_url`` (default: the URL it was
     submitted to)."""
+    _load_presenters()
     base = job.base_url if base_url is None else base_url
 
     def url(path: str | None) -> str | None:
