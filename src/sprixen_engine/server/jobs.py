@@ -97,13 +97,10 @@ class JobQueue:
         now = utcnow()
         stmt = (update(Job).where(Job.id == sub.scalar_subquery(), Job.status == "pending")
                 .values(status="processing", worker=worker_id, started_at=now, heartbeat_at=now,
-                        attempts=Job.attempts + 1).returning(Job.id))
+                        attempts=Job.attempts + 1).returning(Job)
+                .execution_options(synchronize_session=False))
         with self.db.session() as s, s.begin():
-            job_id = s.scalar(stmt)
-        if job_id is None:
-            return None
-        with self.db.session() as s:
-            return s.get(Job, job_id)
+            return s.scalar(stmt)
 
     def heartbeat(self, job_id: str, worker_id: str, progress: float | None = None) -> bool:
         """Refresh the lease; ``False`` when the job is no longer this worker's (taken back)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -56,6 +57,15 @@ class JobContext:
         return d
 
 
+def uses_cuda(engine: Any) -> bool:
+    """Whether jobs on ``engine`` may run CUDA kernels. Asking the device policy imports torch (~1.5 s), so
+    until a model backend has imported torch nothing can be on the GPU and the answer is no."""
+    if "torch" not in sys.modules:
+        return False
+    device = getattr(engine, "device", None)
+    return getattr(device, "device", "cpu") == "cuda"
+
+
 def run_one(queue: JobQueue, job: Job, engine: Any, settings: ServerSettings, wid: str) -> None:
     """Run ``job`` (already claimed by ``wid``), heart-beating while it runs, and record the outcome."""
     from .work import handler_for
@@ -71,7 +81,7 @@ def run_one(queue: JobQueue, job: Job, engine: Any, settings: ServerSettings, wi
     try:
         handler = handler_for(job.kind)
         ctx = JobContext(job, engine, settings, queue.db, lambda p: queue.heartbeat(job.id, wid, p))
-        on_gpu = getattr(getattr(engine, "device", None), "device", "cpu") == "cuda"
+        on_gpu = uses_cuda(engine)
         if on_gpu:
             with DEVICE_LOCK:
                 result = handler(ctx)

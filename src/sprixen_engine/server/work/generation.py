@@ -28,7 +28,6 @@ def run_generation(ctx: Any) -> dict[str, Any]:
             raise InvalidRequest("referenceImageUrl: is not an image Pillow can read",
                                  field="referenceImageUrl") from None
     request = parse_request(GenerationRequest, fields, api_names=True)
-    ctx.progress(0.05)
     result = ctx.engine.run_generation(request)
     result.id = ctx.job.id
     result.save(ctx.uploads)
