@@ -439,6 +439,17 @@ def test_process_returns_a_new_animation(engine, sprites):
     assert exc.value.field == "mode"
 
 
+@pytest.mark.parametrize("mode", ["stabilize", "tight", "aggressive"])
+def test_process_every_archetype_keeps_the_rig(engine, sprites, mode):
+    # serpentine rigs carry a per-frame "_wave" entry next to the part affines (it once crashed process)
+    for archetype, sprite in sprites.items():
+        anim = engine.animate(sprite, type="walk")
+        out = engine.process_animation(anim, mode)
+        assert len(out.frames) == len(anim.frames), archetype
+        if anim.rig is not None:
+            assert [set(p) for p in out.rig["frames"]] == [set(p) for p in anim.rig["frames"]], archetype
+
+
 # ----------------------------------------------------------------------------------------------
 # chaining, saved sprites, CLI
 

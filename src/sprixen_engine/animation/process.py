@@ -138,7 +138,8 @@ def _moved_rig(rig: dict[str, Any] | None, moves: list[tuple[float, float, float
         return None
     out = copy.deepcopy(rig)
     out["frames"] = [
-        {name: [s * a, s * b, s * c + tx, s * d, s * e, s * f + ty] for name, (a, b, c, d, e, f) in pose.items()}
+        {name: v if name.startswith("_") else  # "_wave" etc.: per-frame extras, not part affines
+         [s * v[0], s * v[1], s * v[2] + tx, s * v[3], s * v[4], s * v[5] + ty] for name, v in pose.items()}
         for pose, (s, tx, ty) in zip(rig.get("frames", []), moves)
     ]
     return out

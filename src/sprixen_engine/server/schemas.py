@@ -146,7 +146,24 @@ class MapEditBody(_Body):
 
 
 class MusicBody(MusicRequest):
-    """``POST /v1/music``; ``referenceAudioUrl`` is the reference's optional audio upload."""
+    """``POST /v1/music``; ``referenceAudioUrl`` is the reference's optional audio upload (an http(s) URL,
+    a ``data:`` URL or one of this server's ``/public/uploads/`` files)."""
 
     reference_audio_url: str | None = Field(None, max_length=2_000_000)
     webhook_url: WebhookUrl | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        from ..music.theory import parse_key
+
+        if v is not None:
+            parse_key(v)  # InvalidRequest naming "key" → 400 before any credit is taken
+        return v
+
+    @field_validator("reference_audio")
+    @classmethod
+    def _audio_by_url(cls, v: Any) -> Any:
+        if v is not None:
+            raise ValueError("send the audio as referenceAudioUrl")
+        return v

@@ -59,7 +59,7 @@ def verify(secret: str, headers: dict[str, str], body: bytes, *, tolerance_s: in
 
 
 def delivery_json(d: WebhookDelivery) -> dict:
-    return {"id": d.id, "event": d.event, "url": d.url, "jobId": d.job_id, "status": d.status,
+    return {"id": d.id, "event": d.event, "url": d.url, "jobId": d.job_id or None, "status": d.status,
             "attempts": d.attempts, "lastStatusCode": d.last_status_code, "lastError": d.last_error,
             "nextAttemptAt": iso(d.next_attempt_at) if d.status == "pending" else None,
             "createdAt": iso(d.created_at), "deliveredAt": iso(d.delivered_at), "payload": d.payload}
