@@ -52,19 +52,19 @@ def present_job(job: Job, base_url: str | None = None) -> dict[str, Any]:
     return fn(job, url)
 
 
-def _common(job: Job) -> dict[str, Any]:
+def common(job: Job) -> dict[str, Any]:
     return {"id": job.id, "status": job.status, "error": job.error, "progress": round(job.progress, 3),
             "createdAt": iso(job.created_at), "startedAt": iso(job.started_at), "completedAt": iso(job.completed_at)}
 
 
 def _generic(job: Job, url) -> dict[str, Any]:
-    return {**_common(job), "kind": job.kind, "result": job.result}
+    return {**common(job), "kind": job.kind, "result": job.result}
 
 
 @presenter("generation")
 def _generation(job: Job, url) -> dict[str, Any]:
     req, res = job.request or {}, job.result or {}
-    out = {**_common(job), "prompt": req.get("prompt"), "type": req.get("type", "sprite"),
+    out = {**common(job), "prompt": req.get("prompt"), "type": req.get("type", "sprite"),
            "variantCount": req.get("variantCount", 1), "projectId": req.get("projectId"),
            "resultUrls": [url(u) for u in res.get("resultUrls", [])]}
     if res.get("animations"):

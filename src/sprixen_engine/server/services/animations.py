@@ -17,7 +17,7 @@ from ...errors import InvalidRequest, NotFound
 from ..db import Job, Sprite, utcnow
 from ..files import local_upload
 from ..ids import new_id
-from ..present import _common, present_job, presenter
+from ..present import common, present_job, presenter
 from ..schemas import AnimationBody, ProcessBody, SelectBody
 from ..state import Caller
 from ..work.animation import load_animation, save_animation, type_defaults
@@ -33,7 +33,7 @@ DETAIL_FIELDS = ("frameWidth", "frameHeight", "durationsMs", "loop", "archetype"
 def present_animation(job: Job, url) -> dict[str, Any]:
     """``GET /v1/animations/:id``: status, type, frame count and fps; files and details once completed."""
     req, res = job.request or {}, job.result or {}
-    out = {**_common(job), "type": req.get("type", "walk"), "spriteId": job.parent_id,
+    out = {**common(job), "type": req.get("type", "walk"), "spriteId": job.parent_id,
            "frameCount": res.get("frameCount", req.get("frameCount")), "fps": res.get("fps", req.get("fps"))}
     out.update({k: url(res[k]) for k in URL_FIELDS if k in res})
     out.update({k: res[k] for k in DETAIL_FIELDS if k in res})

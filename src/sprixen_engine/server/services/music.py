@@ -7,7 +7,7 @@ from typing import Any
 from ...errors import InvalidRequest
 from ..db import Job
 from ..files import local_upload
-from ..present import _common, present_job, presenter
+from ..present import common, present_job, presenter
 from ..schemas import MusicBody
 from ..state import Caller
 
@@ -25,7 +25,7 @@ def _music(job: Job, url) -> dict[str, Any]:
     """The reference's music JSON (``audioUrl``, ``duration``, ``completedAt`` …) plus what the engine
     reports: the preset, bpm and key it used, MIDI and stem URLs, seed and backend."""
     req, res = job.request or {}, job.result or {}
-    return {**_common(job), "prompt": req.get("prompt"), "presetSlug": res.get("preset", req.get("presetSlug")),
+    return {**common(job), "prompt": req.get("prompt"), "presetSlug": res.get("preset", req.get("presetSlug")),
             "bpm": _number(res.get("bpm", req.get("bpm"))), "key": res.get("key", req.get("key")),
             "duration": _number(res.get("duration", req.get("duration"))), "loop": req.get("loop", False),
             "audioUrl": url(res.get("audioUrl")), "midiUrl": url(res.get("midiUrl")),
