@@ -72,6 +72,7 @@ def test_style_contract_prompt_and_client_flags_just_work(api):
     ({"prompt": "a knight", "colour": "red"}, "colour"),
     ({"prompt": "a knight", "chainAnimation": {"type": "moonwalk"}}, "chainAnimation.type"),
     ({}, "prompt"),
+    ({"prompt": "a knight", "referenceImage": "/etc/passwd"}, "referenceImage"),  # never a server-side path
 ])
 def test_bad_bodies_are_400_naming_the_field(api, body, field):
     r = api.client.post("/v1/generations", headers=api.headers, json=body)

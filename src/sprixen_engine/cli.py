@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .cli_common import err, fail
 from .cli_maps import map_app
+from .cli_mcp import mcp
 from .cli_server import credits_app, keys_app, serve, worker
 from .cli_weights import weights_app
 from .errors import SprixenError
@@ -27,6 +28,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(credits_app, name="credits")
 app.command("serve")(serve)
 app.command("worker")(worker)
+app.command("mcp")(mcp)
 out = Console()
 
 

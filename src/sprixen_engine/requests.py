@@ -279,6 +279,8 @@ def validation_error(model: type[BaseModel], err: Any, *, api_names: bool = Fals
     label = ".".join([name, *loc[1:]])
     inner = err.get("ctx", {}).get("error")
     if isinstance(inner, InvalidRequest):
+        if not loc and inner.field:  # a model-level check that names its own field
+            return InvalidRequest(inner.message, field=inner.field)
         return InvalidRequest(f"{label}: {inner.message.split(': ', 1)[-1]}", field=name)
     msg = err["msg"].removeprefix("Value error, ")
     allowed = err.get("ctx", {}).get("expected")

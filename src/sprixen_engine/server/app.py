@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from .http import install_error_handlers, install_rate_limit
+from .mcp_tools import mount_mcp
 from .ratelimit import RateLimiter
 from .settings import ServerSettings
 from .state import AppState
@@ -61,7 +62,8 @@ def create_app(settings: ServerSettings | None = None, *, engine: Any = None, st
             sender = WebhookSender(state.db, settings)
             sender.start()
         try:
-            yield
+            async with mcp.lifespan():
+                yield
         finally:
             if pool is not None:
                 pool.shutdown()
@@ -77,5 +79,6 @@ def create_app(settings: ServerSettings | None = None, *, engine: Any = None, st
 
     for router in all_routers():
         app.include_router(router)
+    mcp = mount_mcp(app, state)
     app.mount("/public/uploads", StaticFiles(directory=settings.uploads_dir, check_dir=False), name="uploads")
     return app

@@ -42,6 +42,9 @@ def _validation_message(exc: RequestValidationError) -> str:
     loc = [str(p) for p in err.get("loc", ())]
     if loc and loc[0] in ("body", "query", "path"):
         loc = loc[1:]
+    inner = (err.get("ctx") or {}).get("error")
+    if not loc and isinstance(inner, InvalidRequest) and inner.field:
+        return inner.message
     if not loc:
         kind = err.get("type", "")
         return ("body: must be a JSON object" if kind in ("model_attributes_type", "dict_type", "missing")

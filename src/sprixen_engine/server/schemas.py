@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from ..errors import InvalidRequest
 from ..requests import AnimationRequest, GenerationRequest, MapRequest, MusicRequest, TileRequest
 
 
@@ -51,6 +52,10 @@ class GenerationBody(GenerationRequest):
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        for inline in ("referenceImage", "reference_image"):
+            if data.get(inline) is not None:  # a path or array would make the server read its own files
+                raise InvalidRequest(f"{inline}: send the image as referenceImageUrl (http(s), data: or "
+                                     "/public/uploads/ URL)", field=inline)
         pp = data.get("pixelPerfect", data.get("pixel_perfect"))
         if isinstance(pp, bool):
             data.pop("pixel_perfect", None)
