@@ -4,8 +4,12 @@
 ``api`` is an in-process server (FastAPI TestClient, its lifespan runs one worker and the webhook
 sender) on a fresh data folder, with one key holding 1000 credits: ``api.client``, ``api.headers``,
 ``api.key``, ``api.state``, ``api.wait(url)`` polls until a job is completed or failed.
-``database_url`` decides the storage: SQLite by default; the PostgreSQL parametrisation is added by
-the storage suite's fixtures (see ``tests/pg.py``).
+``database_url`` decides the storage: SQLite by default. A module runs on SQLite *and* PostgreSQL (a
+fresh database per test on the session's cluster, see ``tests/pg.py``; skipped where PostgreSQL is
+missing) by importing the parametrised fixture under that name::
+
+    from server_fixtures import *  # noqa: F401,F403
+    from server_fixtures import both_storages as database_url  # noqa: F401
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ from typing import Any
 
 import pytest
 
+from pg import pg_cluster, pg_url  # noqa: F401  (fixtures)
+
 pytest.importorskip("fastapi")
+
+#: the storages a ``both_storages`` test runs on (the test ids end in ``[sqlite]`` / ``[postgresql]``)
+STORAGES = ("sqlite", "postgresql")
 
 
 @dataclass
@@ -48,7 +57,9 @@ def make_api(tmp_path, engine, database_url: str = "", **overrides: Any):
     from sprixen_engine.server.keys import create_key
     from sprixen_engine.server.settings import ServerSettings
 
+    # tests poll fast: the per-key rate limit is lifted unless a test sets its own
     values = dict(data_dir=tmp_path, database_url=database_url, workers=1, print_new_key=False,
+                  rate_limit_per_minute=1_000_000,
                   poll_interval_s=0.02, webhook_retry_delays_s=(0.2, 0.4, 0.6), heartbeat_s=0.5)
     values.update(overrides)
     app = create_app(ServerSettings(**values), engine=engine)
@@ -71,6 +82,12 @@ def make_api(tmp_path, engine, database_url: str = "", **overrides: Any):
 def database_url() -> str:
     """The storage under test: ``""`` = SQLite in the data folder."""
     return ""
+
+
+@pytest.fixture(params=STORAGES)
+def both_storages(request) -> str:
+    """``database_url`` on each storage: ``""`` (SQLite in the data folder), then a fresh PostgreSQL database."""
+    return "" if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

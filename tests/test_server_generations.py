@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from server_fixtures import *  # noqa: F401,F403
+from server_fixtures import both_storages as database_url  # noqa: F401
 from server_fixtures import make_api
 from sprixen_engine.server.keys import balance, create_key
 

@@ -32,6 +32,17 @@ def server_settings(data: Path | None, database: str | None, **extra):
     return ServerSettings(**values)
 
 
+def lease(stale_after: float) -> dict[str, float]:
+    """Settings for a ``--stale-after`` of ``stale_after`` seconds: a running job's heartbeat comes at
+    least 4 times within it (every 5 s by default), so only a dead worker's jobs are ever taken back."""
+    return {"stale_after_s": stale_after, "heartbeat_s": min(5.0, stale_after / 4)}
+
+
+StaleOpt = typer.Option(60.0, "--stale-after", min=0.1,
+                        help="Seconds without a heartbeat before a running job is taken back (re-queued, or "
+                             "failed after 2 attempts).")
+
+
 def normalise_database_url(url: str) -> str:
     """``postgresql://…`` → ``postgresql+psycopg://…`` (psycopg 3 is the driver the extra installs)."""
     for plain in ("postgresql://", "postgres://"):
@@ -56,6 +67,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
           starting_credits: int = typer.Option(100, help="Credits a new key starts with."),
           rate_limit: int = typer.Option(60, help="Requests per minute per key."),
           max_concurrent: int = typer.Option(5, help="Concurrent generations per key."),
+          stale_after: float = StaleOpt,
           log_level: str = typer.Option("info", help="uvicorn log level.")) -> None:
     """Run the REST API v1 (Swagger UI at /api-docs) and the MCP endpoint (/v1/mcp)."""
     import uvicorn
@@ -65,7 +77,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     try:
         settings = server_settings(data, database, host=host, port=port, workers=workers, public_url=public_url,
                                    starting_credits=starting_credits, rate_limit_per_minute=rate_limit,
-                                   max_concurrent_jobs=max_concurrent)
+                                   max_concurrent_jobs=max_concurrent, **lease(stale_after))
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         app = create_app(settings)
     except SprixenError as exc:
@@ -81,7 +93,7 @@ def worker(data: Path | None = DataOpt, database: str | None = DbOpt,
            kinds: str = typer.Option("", help="Only these job kinds, comma-separated (generation, animation, "
                                               "tile, music, map_edit). Default: all."),
            max_jobs: int = typer.Option(0, help="Exit after this many jobs (0: run until stopped)."),
-           stale_after: float = typer.Option(60.0, help="Seconds without a heartbeat before a job is taken back."),
+           stale_after: float = StaleOpt,
            poll: float = typer.Option(0.2, help="Seconds between polls of an empty queue.")) -> None:
     """Run jobs from a shared queue (use a PostgreSQL --database to run workers on other machines)."""
     from .server.jobs import JobQueue
@@ -90,7 +102,7 @@ def worker(data: Path | None = DataOpt, database: str | None = DbOpt,
     from .server.webhooks import WebhookSender
     from .server.worker import work_loop
 
-    settings = server_settings(data, database, workers=threads, stale_after_s=stale_after, poll_interval_s=poll)
+    settings = server_settings(data, database, workers=threads, poll_interval_s=poll, **lease(stale_after))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     state = AppState(settings)
     queue = JobQueue(state.db, settings, presenter=present_job)

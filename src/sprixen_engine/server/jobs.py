@@ -5,19 +5,23 @@ sub-select takes ``FOR UPDATE SKIP LOCKED``, so any number of ``sprixen worker``
 server's own workers) share one queue and each job runs exactly once. A running job's worker
 refreshes ``heartbeat_at``; :meth:`JobQueue.reap` takes back jobs whose worker went silent (a crash or
 a restart): re-queued while ``attempts < max_attempts``, else ``failed`` with a message and refunded.
+A job whose worker was a process of this machine that has exited is taken back at once (a restarted
+server resumes its jobs without waiting for the heartbeat to go stale).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from ..errors import NotFound, RateLimited
 from . import keys
-from .db import Database, Job, WebhookDelivery, utcnow
+from .db import Database, Job, WebhookDelivery, as_utc, utcnow
 from .ids import JOB_PREFIX, new_id
 from .settings import ServerSettings
 
@@ -149,13 +153,15 @@ class JobQueue:
                               created_at=now))
 
     def reap(self, stale_after_s: float | None = None) -> list[str]:
-        """Take back ``processing`` jobs whose heartbeat is older than ``stale_after_s``: back to
-        ``pending`` while attempts remain, else ``failed`` (refunded). Returns their ids."""
+        """Take back ``processing`` jobs whose heartbeat is older than ``stale_after_s`` or whose worker
+        process (on this machine) has exited: back to ``pending`` while attempts remain, else
+        ``failed`` (refunded). Returns their ids."""
         cutoff = utcnow() - dt.timedelta(seconds=stale_after_s if stale_after_s is not None
                                          else self.settings.stale_after_s)
         with self.db.session() as s:
-            stale = list(s.scalars(select(Job).where(
-                Job.status == "processing", or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff))))
+            running = list(s.scalars(select(Job).where(Job.status == "processing")))
+        stale = [job for job in running if job.heartbeat_at is None or as_utc(job.heartbeat_at) < cutoff
+                 or exited_local_worker(job.worker)]
         out = []
         for job in stale:
             if job.attempts < self.settings.max_attempts:
@@ -170,6 +176,22 @@ class JobQueue:
                                     f"{self.settings.max_attempts}); credits were refunded.") is not None:
                 out.append(job.id)
         return out
+
+
+def exited_local_worker(worker: str | None) -> bool:
+    """Whether ``worker`` (``host:pid:…``, see :func:`.worker.worker_id`) was a process of this machine
+    that no longer exists. Unknown hosts and live (or unreadable) processes count as alive."""
+    host, _, rest = (worker or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # e.g. another user's process: alive
+        pass
+    return False
 
 
 def _iso(value: dt.datetime) -> str:

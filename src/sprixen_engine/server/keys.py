@@ -83,16 +83,22 @@ def balance(db: Database, key_id: str) -> int:
 def add_credits(db: Database, key_id: str, amount: int) -> int:
     """Add (or with a negative amount remove, down to 0) credits; returns the new balance."""
     with db.session() as s, s.begin():
-        row = s.get(ApiKey, key_id, with_for_update=True)
-        if row is None:
+        if not lock_key(s, key_id):
             raise NotFound(f"No API key {key_id!r}.")
+        row = s.get(ApiKey, key_id)
         row.credits = max(0, row.credits + int(amount))
         return row.credits
 
 
-def lock_key(session, key_id: str) -> None:
-    """Serialise this key's writes in ``session``'s transaction (row lock on PostgreSQL)."""
-    session.get(ApiKey, key_id, with_for_update=True)
+def lock_key(session, key_id: str) -> bool:
+    """Serialise this key's writes in ``session``'s transaction; ``False`` when there is no such key.
+
+    A no-op ``UPDATE`` rather than ``SELECT … FOR UPDATE``: it locks the row on PostgreSQL and, on
+    SQLite (which ignores ``FOR UPDATE`` and whose driver begins the transaction only at the first
+    write), takes the database write lock before the checks that follow read anything.
+    """
+    done = session.execute(update(ApiKey).where(ApiKey.id == key_id).values(credits=ApiKey.credits))
+    return done.rowcount == 1
 
 
 def charge(session, key_id: str, amount: int) -> None:

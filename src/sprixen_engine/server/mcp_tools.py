@@ -250,13 +250,21 @@ class McpEndpoint:
 
     def __init__(self, state: AppState) -> None:
         self.state = state
+        self._started = False
+        self._build()
+
+    def _build(self) -> None:
         self.server = build_server(self._caller)
         self.app = self.server.streamable_http_app(streamable_http_path=MCP_PATH,
-                                                   transport_security=_transport_security(state),
-                                                   host=state.settings.host)
+                                                   transport_security=_transport_security(state=self.state),
+                                                   host=self.state.settings.host)
 
     def lifespan(self) -> contextlib.AbstractAsyncContextManager[None]:
-        """The SDK's session manager (its task group)."""
+        """The SDK's session manager (its task group). A session manager runs once, so an app started
+        again (test clients start one per use) gets a fresh one."""
+        if self._started:
+            self._build()
+        self._started = True
         return self.server.session_manager.run()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -31,7 +31,8 @@ DEVICE_LOCK = threading.Lock()
 
 
 def worker_id() -> str:
-    """``host:pid:random`` — unique per worker thread."""
+    """``host:pid:random`` — unique per worker thread (:func:`.jobs.exited_local_worker` reads the
+    host and pid back to spot the jobs of a process that died)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
