@@ -84,7 +84,11 @@ class JobQueue:
         return rows, int(total)
 
     def delete(self, key_id: str, job_id: str, kind: str, *, what: str) -> Job:
+        """Hide a job from every list and GET; one not finished yet is failed first (refunded, and a
+        worker still running it can no longer complete it)."""
         job = self.get(key_id, job_id, kind, what=what)
+        if job.status in ("pending", "processing"):
+            job = self.fail(job.id, None, "Deleted before it finished; credits were refunded.") or job
         with self.db.session() as s, s.begin():
             s.execute(update(Job).where(Job.id == job.id).values(deleted=True))
         return job

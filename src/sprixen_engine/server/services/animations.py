@@ -141,10 +141,7 @@ def process_animation(caller: Caller, animation_id: str, body: ProcessBody) -> d
 
 def delete_animation(caller: Caller, animation_id: str) -> dict[str, Any]:
     """Delete an animation and its files; one not finished yet is failed first (its credits refunded)."""
-    job = _job(caller, animation_id)
-    if job.status in ("pending", "processing"):
-        caller.queue.fail(job.id, None, "Deleted before it finished; credits were refunded.")
-    caller.queue.delete(caller.key.id, job.id, "animation", what="Animation")
+    job = caller.queue.delete(caller.key.id, animation_id, "animation", what="Animation")
     uploads = caller.settings.uploads_dir
     files = [uploads / n for n in job.result["files"]] if job.result else [
         *uploads.glob(f"{job.id}.*"), uploads / f"{job.id}_parts.png"]  # a worker may have written them
