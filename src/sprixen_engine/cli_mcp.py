@@ -28,11 +28,10 @@ def mcp(key: str = typer.Option(..., "--key", envvar="SPRIXEN_API_KEY", show_def
     """Serve the MCP tools over stdio (for `claude mcp add … -- sprixen mcp --key …`)."""
     import anyio
 
+    from .server.app import background_work
     from .server.keys import authenticate
     from .server.mcp_tools import stdio_server
     from .server.state import AppState
-    from .server.webhooks import WebhookSender
-    from .server.worker import WorkerPool
 
     settings = server_settings(data, database, workers=workers, public_url=public_url, print_new_key=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -44,20 +43,10 @@ def mcp(key: str = typer.Option(..., "--key", envvar="SPRIXEN_API_KEY", show_def
         raise typer.Exit(2) from None
     base_url = public_url or settings.data_dir.resolve().as_uri()
     server = stdio_server(state, key_info, base_url)
-    pool = sender = None
-    if workers > 0:
-        state.queue.reap()
-        pool = WorkerPool(state.queue, state.engine, settings)
-        pool.start()
-        sender = WebhookSender(state.db, settings)
-        sender.start()
     try:
-        anyio.run(server.run_stdio_async)
+        with background_work(state, enabled=workers > 0):
+            anyio.run(server.run_stdio_async)
     except KeyboardInterrupt:
         pass
     finally:
-        if pool is not None:
-            pool.shutdown()
-        if sender is not None:
-            sender.shutdown()
         state.db.dispose()

@@ -40,6 +40,29 @@ def ensure_first_key(state: AppState) -> str | None:
     return key
 
 
+@contextlib.contextmanager
+def background_work(state: AppState, *, enabled: bool = True):
+    """Take back jobs of dead workers, then run ``settings.workers`` job workers and the webhook sender
+    for the duration of the block (used by ``sprixen serve`` and ``sprixen mcp``)."""
+    from .webhooks import WebhookSender
+    from .worker import WorkerPool
+
+    state.queue.reap()
+    pool = sender = None
+    if enabled:
+        pool = WorkerPool(state.queue, state.engine, state.settings)
+        pool.start()
+        sender = WebhookSender(state.db, state.settings)
+        sender.start()
+    try:
+        yield
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        if sender is not None:
+            sender.shutdown()
+
+
 def create_app(settings: ServerSettings | None = None, *, engine: Any = None, start_workers: bool = True) -> FastAPI:
     """The REST server. ``engine``: an Engine to share (default: one built on first job).
     ``start_workers``: run ``settings.workers`` job workers and the webhook sender in this process."""
@@ -48,27 +71,12 @@ def create_app(settings: ServerSettings | None = None, *, engine: Any = None, st
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        from .webhooks import WebhookSender
-        from .worker import WorkerPool
-
         key = ensure_first_key(state)
         if key is not None and settings.print_new_key:
             print(f"Created the first API key (shown once, store it): {key}", file=sys.stderr, flush=True)
-        state.queue.reap()
-        pool = sender = None
-        if start_workers:
-            pool = WorkerPool(state.queue, state.engine, settings)
-            pool.start()
-            sender = WebhookSender(state.db, settings)
-            sender.start()
-        try:
+        with background_work(state, enabled=start_workers):
             async with mcp.lifespan():
                 yield
-        finally:
-            if pool is not None:
-                pool.shutdown()
-            if sender is not None:
-                sender.shutdown()
 
     app = FastAPI(title="Sprixen REST API v1 (local)", version=__version__, description=DESCRIPTION,
                   docs_url="/api-docs", openapi_url="/openapi.json", lifespan=lifespan)

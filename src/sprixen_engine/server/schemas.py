@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic.alias_generators import to_camel
 
 from ..errors import InvalidRequest
-from ..requests import AnimationRequest, GenerationRequest, MapRequest, MusicRequest, TileRequest
+from ..requests import AnimationRequest, GenerationRequest, MapRequest, MusicRequest, ProjectStyle, TileRequest
 
 
 def check_webhook_url(v: str | None) -> str | None:
@@ -100,30 +100,11 @@ class ProcessBody(_Body):
     mode: Literal["stabilize", "tight", "aggressive"] = "stabilize"
 
 
-class ProjectBody(_Body):
-    """``POST /v1/projects`` (style lock)."""
+class ProjectBody(ProjectStyle):
+    """``POST /v1/projects``: a name and the style lock (artStyle, resolution, viewAngle)."""
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
-    art_style: Literal["pixel", "vector", "painterly"] | None = None
-    resolution: str | None = None
-    view_angle: Literal["side", "front", "top_down", "isometric"] | None = None
-
-    @field_validator("resolution")
-    @classmethod
-    def _res(cls, v: str | None) -> str | None:
-        from ..requests import parse_resolution
-
-        if v is not None:
-            parse_resolution(v)
-        return v
-
-    @field_validator("view_angle", mode="before")
-    @classmethod
-    def _view(cls, v: Any) -> Any:
-        from ..requests import snake_word
-
-        return snake_word(v)
 
 
 class TileBody(TileRequest):
