@@ -133,13 +133,12 @@ class JobQueue:
             cond = [Job.id == job_id, Job.status.in_(("pending", "processing"))]
             if worker_id is not None:
                 cond.append(Job.worker == worker_id)
-            done = s.execute(update(Job).where(*cond).values(
+            job = s.scalar(update(Job).where(*cond).values(
                 status=status, result=result, error=error, completed_at=utcnow(),
-                progress=1.0 if status == "completed" else Job.progress))
-            if done.rowcount != 1:
+                progress=1.0 if status == "completed" else Job.progress)
+                .returning(Job).execution_options(synchronize_session=False))
+            if job is None:
                 return None
-            job = s.get(Job, job_id)
-            assert job is not None
             if status == "failed" and job.cost and not job.refunded:
                 keys.refund(s, job.key_id, job.cost)
                 job.refunded = True
