@@ -206,3 +206,16 @@ def test_docs_and_openapi(api):
     assert api.client.get("/api-docs").status_code == 200
     spec = api.client.get("/openapi.json").json()
     assert "/v1/generations" in spec["paths"] and "/v1/generations/{generation_id}" in spec["paths"]
+
+
+def test_cli_without_the_server_extra_says_what_to_install(monkeypatch, tmp_path):
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from sprixen_engine.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a))
+    out = CliRunner().invoke(app, ["keys", "list", "--data", str(tmp_path)])
+    assert out.exit_code == 1 and "pip install 'sprixen-engine[server]'" in out.output and "uvicorn" in out.output

@@ -22,8 +22,20 @@ DbOpt = typer.Option(None, "--database", help="SQLAlchemy URL, e.g. postgresql+p
                                               "Default: SQLite in the data folder.")
 
 
+def require_server_extra() -> None:
+    """Exit with an install hint when the server's packages (the ``server`` extra) are missing."""
+    import importlib.util
+
+    missing = [m for m in ("fastapi", "uvicorn", "sqlalchemy", "mcp") if importlib.util.find_spec(m) is None]
+    if missing:
+        from .errors import InvalidRequest
+
+        fail(InvalidRequest(f"the server needs {', '.join(missing)}: pip install 'sprixen-engine[server]'"), code=1)
+
+
 def server_settings(data: Path | None, database: str | None, **extra):
-    """``ServerSettings`` from the common options (``extra`` overrides fields)."""
+    """``ServerSettings`` from the common options (``extra`` overrides fields); checks the server extra."""
+    require_server_extra()
     from .server.settings import ServerSettings, default_data_dir
 
     values = {"data_dir": Path(data).expanduser() if data else default_data_dir(), **extra}
