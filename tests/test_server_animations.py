@@ -236,3 +236,21 @@ def test_pending_animation_has_no_gif_and_delete_refunds(tmp_path, engine):
         assert credits(api) == before
         assert api.client.get(f"/v1/sprites/{gen_id}/animations", headers=api.headers).json() == []
         assert api.state.queue.claim("w") is None  # nothing left to run
+
+
+def test_down_uses_the_front_view_like_the_engine(api, engine):
+    """A procedural humanoid animated "down" over the API gets the engine's true front view (the sprite is
+    rendered again from its generation), not an approximation from the saved side-view PNG."""
+    gen = generate(api, "a knight with a sword", seed=11, variantCount=2)
+    r = api.client.post("/v1/generations/select", headers=api.headers,
+                        json={"generationId": gen["id"], "variationIndex": 1})
+    sprite_id = r.json()["spriteId"]
+    done = api.wait(f"/v1/animations/{animate(api, sprite_id, type='walk', direction='down')['id']}")
+    assert done["status"] == "completed", done
+    assert "down" not in (done.get("approximatedDirections") or [])
+    live = engine.generate("a knight with a sword", resolution="32x32", seed=11, variant_count=2).sprites[1]
+    expected = engine.animate(live, type="walk", direction="down").sheet()
+    sheet = Image.open(io.BytesIO(get_bytes(api, done["spriteSheetUrl"]))).convert("RGBA")
+    assert np.array_equal(np.asarray(sheet), np.asarray(expected.convert("RGBA")))
+    from_png = engine.animate(sprite_png(api, sprite_id), type="walk", direction="down")
+    assert "down" in from_png.metadata.get("approximatedDirections", [])  # what the PNG alone would give

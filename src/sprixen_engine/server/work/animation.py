@@ -44,9 +44,39 @@ def run_animation(ctx: Any) -> dict[str, Any]:
     request = parse_request(AnimationRequest, {k: v for k, v in body.items() if k not in SERVER_ONLY},
                             api_names=True)
     ctx.progress(0.05)
-    anim = ctx.engine.animate(path, **request.model_dump())
+    sprite: Any = path
+    if request.direction == "down":  # a procedural humanoid has a true front view: animate the live sprite
+        sprite = live_sprite(ctx, body.get("spriteId"), path) or path
+    anim = ctx.engine.animate(sprite, **request.model_dump())
     anim.id = ctx.job.id
     return save_animation(anim, ctx.uploads)
+
+
+def live_sprite(ctx: Any, sprite_id: str | None, path: Path) -> Any:
+    """The :class:`~sprixen_engine.results.SpriteAsset` behind a saved procedural sprite, rendered again
+    from its generation's request and seed (deterministic), or ``None`` when that is not possible or the
+    render differs from the saved PNG. The live sprite carries its request, so the engine can re-render it
+    in another view (``direction: "down"`` → the front view) instead of approximating from the PNG."""
+    from ...requests import GenerationRequest
+    from ..db import Job, Sprite
+    from .generation import SERVER_ONLY as GENERATION_ONLY
+
+    with ctx.db.session() as s:
+        row = s.get(Sprite, sprite_id) if sprite_id else None
+        gen = s.get(Job, row.generation_id) if row is not None else None
+    result = (gen.result or {}) if gen is not None else {}
+    if gen is None or gen.status != "completed" or result.get("backend") != "procedural" or result.get("seed") is None:
+        return None
+    fields = {k: v for k, v in (gen.request or {}).items() if k not in (*GENERATION_ONLY, "chainAnimations")}
+    if "referenceImageUrl" in (gen.request or {}):
+        return None
+    again = ctx.engine.run_generation(parse_request(GenerationRequest, {**fields, "seed": result["seed"]},
+                                                    api_names=True))
+    if row.variation_index >= len(again.sprites):
+        return None
+    sprite = again.sprites[row.variation_index]
+    saved = np.asarray(Image.open(path).convert("RGBA"))
+    return sprite if np.array_equal(np.asarray(sprite.image.convert("RGBA")), saved) else None
 
 
 def save_animation(anim: Any, uploads: Path) -> dict[str, Any]:
