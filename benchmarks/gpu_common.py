@@ -1,4 +1,4 @@
-"""Pieces the GPU benchmark scripts (``gpu_sdxl.py``, ``gpu_musicgen.py``) share: table cells, CUDA sync,
+"""Pieces the GPU benchmark scripts (``gpu_sdxl.py``, ``gpu_musicgen.py``, ``gpu_rmbg.py``) share: table cells, CUDA sync,
 machine description, result files and joining runs (``--merge``). Imported by the scripts from their own
 folder; no torch import until a function needs it."""
 
@@ -51,6 +51,21 @@ def machine_info(cuda: bool, library: str) -> dict[str, Any]:
         info.update(gpu=torch.cuda.get_device_name(0), gpu_memory_gib=round(props.total_memory / 2**30, 1),
                     cuda=torch.version.cuda)
     return info
+
+
+def table_head(title: str, tiny: bool, *, smoke: str = "tiny smoke run") -> str:
+    """The first line of a result's markdown: ``title``, flagged when the run was a ``--tiny`` smoke run."""
+    return title + (f" · **{smoke}: not a performance figure**" if tiny else "")
+
+
+def targets_and_anchors(result: dict[str, Any], anchors: dict[str, str]) -> list[str]:
+    """Markdown lines for the result's targets table (when any) and the published anchors."""
+    lines: list[str] = []
+    if result.get("targets"):
+        lines += ["", "| target | goal | measured | from | met |", "|---|---|---|---|---|"]
+        lines += [f"| {t['target']} | {t['goal']} | {fmt(t['measured'])} | {t['from']} | {fmt(t['met'])} |"
+                  for t in result["targets"]]
+    return lines + ["", "Published anchors: " + "; ".join(f"{k}: {v}" for k, v in result.get("anchors", anchors).items())]
 
 
 def write(result: dict[str, Any], out: Path) -> None:

@@ -48,7 +48,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from gpu_common import fmt, load_runs, machine_info, sync, tests_dir_on_path, write  # noqa: E402
+from gpu_common import fmt, load_runs, machine_info, sync, table_head, targets_and_anchors, tests_dir_on_path, write  # noqa: E402
 
 ARCH_DIR = ROOT / "configs" / "musicgen_arch"
 NO_CUDA = "no CUDA device: run with --tiny for a smoke run"
@@ -327,10 +327,9 @@ def finish(result: dict[str, Any]) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     s, m = result["settings"], result["machine"]
-    head = (f"MusicGen (random weights) · {s['duration_s']:g} s per track · {s['dtype']} on {m.get('gpu') or 'CPU'} · "
-            f"torch {m['torch']} · transformers {m['transformers']} · guidance {s['guidance']:g}")
-    if s.get("tiny"):
-        head += " · **tiny smoke run: not a performance figure**"
+    head = table_head(f"MusicGen (random weights) · {s['duration_s']:g} s per track · {s['dtype']} on "
+                      f"{m.get('gpu') or 'CPU'} · torch {m['torch']} · transformers {m['transformers']} · "
+                      f"guidance {s['guidance']:g}", s.get("tiny"))
     lines = [head, "", "| model | case | accel | tracks | s/call | × real time | × per track | steps/s | codes s "
              "| decode s | peak GiB | warm-up s | × vs default |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["cases"]:
@@ -347,11 +346,7 @@ def markdown(result: dict[str, Any]) -> str:
                   "|---|---|---|---|"]
         lines += [f"| {a['model']} | {a['frames']} | {fmt(a['equal_fraction'])} | {fmt(a['first_differing_frame'])} |"
                   for a in result["agreement"]]
-    if result.get("targets"):
-        lines += ["", "| target | goal | measured | from | met |", "|---|---|---|---|---|"]
-        lines += [f"| {t['target']} | {t['goal']} | {fmt(t['measured'])} | {t['from']} | {fmt(t['met'])} |"
-                  for t in result["targets"]]
-    lines += ["", "Published anchors: " + "; ".join(f"{k}: {v}" for k, v in result.get("anchors", ANCHORS).items())]
+    lines += targets_and_anchors(result, ANCHORS)
     return "\n".join(lines) + "\n"
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import platform
 import statistics
 import sys
@@ -38,6 +37,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from gpu_common import table_head, write  # noqa: E402
+
 SIDE = 1024
 TARGET_MS = 40.0
 ANCHOR = "BiRefNet (RMBG-2.0's architecture) publishes 69 ms per 1024² image on an A100"
@@ -151,10 +153,9 @@ def _gpu_name() -> str | None:
 
 def markdown(result: dict[str, Any]) -> str:
     m, s = result["machine"], result["settings"]
-    head = (f"RMBG-2.0 · {Path(s['model']).name} ({s['precision']}) · {SIDE}² · onnxruntime {m['onnxruntime']} · "
-            f"{', '.join(m['providers'])} · {m.get('gpu') or 'CPU'}")
-    if s["tiny"]:
-        head += " · **tiny smoke model: not a performance figure**"
+    head = table_head(f"RMBG-2.0 · {Path(s['model']).name} ({s['precision']}) · {SIDE}² · onnxruntime "
+                      f"{m['onnxruntime']} · {', '.join(m['providers'])} · {m.get('gpu') or 'CPU'}", s["tiny"],
+                      smoke="tiny smoke model")
     lines = [head, "", "| case | images/call | ms/call | ms/image | images/s | note |", "|---|---|---|---|---|---|"]
     lines += [f"| {r['case']} | {r['images_per_call']} | {r['ms_per_call']:.1f} | {r['ms_per_image']:.1f} | "
               f"{r['images_per_s']:.1f} | {r['note']} |" for r in result["cases"]]
@@ -195,9 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         repeats = args.repeats or (2 if args.tiny else 10)
         result = run_benchmark(model, precision, tiny=args.tiny, repeats=repeats, n_images=4)
     out = args.out or HERE / "results" / ("gpu_rmbg_tiny.json" if args.tiny else "gpu_rmbg.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
-    out.with_suffix(".md").write_text(result["markdown"], encoding="utf-8")
+    write(result, out)
     print(result["markdown"])
     print(f"wrote {out} and {out.with_suffix('.md')}")
     return 0

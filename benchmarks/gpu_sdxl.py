@@ -51,7 +51,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from gpu_common import fmt, load_runs, machine_info, sync, tests_dir_on_path, write  # noqa: E402
+from gpu_common import fmt, load_runs, machine_info, sync, table_head, targets_and_anchors, tests_dir_on_path, write  # noqa: E402
 
 ARCH_DIR = ROOT / "configs" / "sdxl_arch"
 NO_CUDA = "no CUDA device: run with --tiny for a smoke run"
@@ -421,10 +421,8 @@ def finish(result: dict[str, Any]) -> dict[str, Any]:
 
 def markdown(result: dict[str, Any]) -> str:
     s, m = result["settings"], result["machine"]
-    head = (f"SDXL (random weights) · {s['size']} · {s['dtype']} on {m.get('gpu') or 'CPU'} · torch {m['torch']} · "
-            f"diffusers {m['diffusers']} · compile {s['compile']}")
-    if s.get("tiny"):
-        head += " · **tiny smoke run: not a performance figure**"
+    head = table_head(f"SDXL (random weights) · {s['size']} · {s['dtype']} on {m.get('gpu') or 'CPU'} · "
+                      f"torch {m['torch']} · diffusers {m['diffusers']} · compile {s['compile']}", s.get("tiny"))
     lines = [head, "", "| case | path | batch | steps | VAE | s/call | s/image | it/s | peak GiB | warm-up s "
              "| × vs diffusers |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["cases"]:
@@ -435,11 +433,7 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["", "| decoder | dtype | s/image | peak GiB |", "|---|---|---|---|"]
         lines += [f"| {r['decoder']} | {r['dtype']} | {fmt(r['s_per_image'])} | {fmt(r['peak_gib'])} |"
                   for r in result["decode"]]
-    if result.get("targets"):
-        lines += ["", "| target | goal | measured | from | met |", "|---|---|---|---|---|"]
-        lines += [f"| {t['target']} | {t['goal']} | {fmt(t['measured'])} | {t['from']} | {fmt(t['met'])} |"
-                  for t in result["targets"]]
-    lines += ["", "Published anchors: " + "; ".join(f"{k}: {v}" for k, v in result.get("anchors", ANCHORS).items())]
+    lines += targets_and_anchors(result, ANCHORS)
     return "\n".join(lines) + "\n"
 
 

@@ -49,6 +49,14 @@ class Api:
             time.sleep(0.05)
 
 
+def assert_bad_request(response: Any, field: str) -> None:
+    """A 400 in the reference's error shape whose message starts with ``field:``."""
+    assert response.status_code == 400, response.text
+    out = response.json()
+    assert out["statusCode"] == 400 and out["error"] == "Bad Request"
+    assert out["message"].startswith(f"{field}:"), out["message"]
+
+
 def make_api(tmp_path, engine, database_url: str = "", **overrides: Any):
     """A started TestClient server; use as a context manager."""
     from fastapi.testclient import TestClient

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from server_fixtures import *  # noqa: F401,F403
+from server_fixtures import assert_bad_request, make_api
 from server_fixtures import both_storages as database_url  # noqa: F401
-from server_fixtures import make_api
 from sprixen_engine.server.keys import balance, create_key
 
 STYLE_CONTRACT = ("STYLE CONTRACT: 16-bit SNES-era pixel art, limited palette of 16 colors, 1px dark outline, "
@@ -76,11 +76,7 @@ def test_style_contract_prompt_and_client_flags_just_work(api):
     ({"prompt": "a knight", "referenceImage": "/etc/passwd"}, "referenceImage"),  # never a server-side path
 ])
 def test_bad_bodies_are_400_naming_the_field(api, body, field):
-    r = api.client.post("/v1/generations", headers=api.headers, json=body)
-    assert r.status_code == 400, r.text
-    out = r.json()
-    assert out["statusCode"] == 400 and out["error"] == "Bad Request"
-    assert out["message"].startswith(f"{field}:"), out["message"]
+    assert_bad_request(api.client.post("/v1/generations", headers=api.headers, json=body), field)
 
 
 @pytest.mark.parametrize("content", [b"not json", b"[1, 2]", b"\"a string\""])

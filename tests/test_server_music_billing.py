@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from server_fixtures import *  # noqa: F401,F403
-from server_fixtures import make_api
+from server_fixtures import assert_bad_request, make_api
 from sprixen_engine.server.db import Job
 from sprixen_engine.server.keys import create_key
 
@@ -126,11 +126,7 @@ def test_list_paginates_newest_first_and_delete(api):
     ({"duration": 10}, "prompt"),
 ])
 def test_bad_music_bodies_are_400_naming_the_field(api, body, field):
-    r = api.client.post("/v1/music", headers=api.headers, json=body)
-    assert r.status_code == 400, r.text
-    out = r.json()
-    assert out["statusCode"] == 400 and out["error"] == "Bad Request"
-    assert out["message"].startswith(f"{field}:"), out["message"]
+    assert_bad_request(api.client.post("/v1/music", headers=api.headers, json=body), field)
     assert _credits(api) == 1000                                   # nothing charged
 
 

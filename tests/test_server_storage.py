@@ -107,43 +107,37 @@ def test_concurrency_limit_is_429_and_counts_only_generation_kinds(store):
     submit(queue, key)  # a finished job frees its slot
 
 
-def test_concurrent_submits_respect_credits_and_limit(store):
-    """20 threads submit at once: exactly 5 pass the concurrency limit; with 7 credits, at most 7 pay."""
-    queue, key = store
-    queue.settings.max_concurrent_jobs = 5
-    barrier = threading.Barrier(20)
+def _submit_at_once(queue, key, threads: int, refused: type[Exception], code: int) -> list:
+    """``threads`` threads submit a 1-credit job at the same instant: "ok" or ``code`` for each."""
+    barrier = threading.Barrier(threads)
 
     def go(_):
         barrier.wait()
         try:
             submit(queue, key, cost=1)
             return "ok"
-        except RateLimited:
-            return 429
+        except refused:
+            return code
 
-    with ThreadPoolExecutor(20) as pool:
-        outcomes = list(pool.map(go, range(20)))
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(go, range(threads)))
+
+
+def test_concurrent_submits_respect_credits_and_limit(store):
+    """20 threads submit at once: exactly 5 pass the concurrency limit; with 7 credits, at most 7 pay."""
+    from sprixen_engine.server.keys import add_credits
+
+    queue, key = store
+    queue.settings.max_concurrent_jobs = 5
+    outcomes = _submit_at_once(queue, key, 20, RateLimited, 429)
     assert outcomes.count("ok") == 5 and outcomes.count(429) == 15
     assert balance(queue.db, key) == 95
 
     queue.settings.max_concurrent_jobs = 1000
     with queue.db.session() as s, s.begin():
         s.execute(update(Job).values(status="completed"))
-    from sprixen_engine.server.keys import add_credits
-
     add_credits(queue.db, key, -88)  # 7 left
-    barrier = threading.Barrier(20)
-
-    def pay(_):
-        barrier.wait()
-        try:
-            submit(queue, key, cost=1)
-            return "ok"
-        except InsufficientCredits:
-            return 402
-
-    with ThreadPoolExecutor(20) as pool:
-        outcomes = list(pool.map(pay, range(20)))
+    outcomes = _submit_at_once(queue, key, 20, InsufficientCredits, 402)
     assert outcomes.count("ok") == 7 and outcomes.count(402) == 13
     assert balance(queue.db, key) == 0
 

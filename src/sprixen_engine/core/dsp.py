@@ -678,16 +678,21 @@ _FDN_LINES = (1031, 1327, 1523, 1723, 1933, 2129, 2311, 2539)
 _FDN_DIFFUSERS = (142, 107, 379, 277)
 
 
+#: signs of the two orthogonal output taps over the 8 lines, and of the input fed to each line
+_FDN_LEFT = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+_FDN_RIGHT = np.array([1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0])
+
+
 def _fdn_kernel(x, pre, out, lens, mask, gains, damp, dlens, dmask, dg, w1, w2):  # pragma: no cover
     # x: (n,) dry send, read `pre` samples late; the stereo wet is ADDED into out (2, n).
     # 4 allpass diffusers, then 8 delay lines with one-pole damping, an orthogonal 8x8 Hadamard
-    # feedback matrix and two orthogonal output taps (unrolled), mixed by the width gains w1, w2.
+    # feedback matrix (in-place fast Walsh-Hadamard butterflies) and two orthogonal output taps,
+    # mixed by the width gains w1, w2.
     n = out.shape[1]
     buf = np.zeros((mask + 1) * 8)
     dbuf = np.zeros((dmask + 1) * 4)
-    l0 = l1 = l2 = l3 = l4 = l5 = l6 = l7 = 0.0
-    d0, d1, d2, d3, d4, d5, d6, d7 = lens[0], lens[1], lens[2], lens[3], lens[4], lens[5], lens[6], lens[7]
-    g0, g1, g2, g3, g4, g5, g6, g7 = gains[0], gains[1], gains[2], gains[3], gains[4], gains[5], gains[6], gains[7]
+    lp = np.zeros(8)
+    y = np.empty(8)
     c = 0.3535533905932738  # 1 / sqrt(8)
     for i in range(n):
         v = x[i - pre] if pre <= i < x.shape[0] + pre else 0.0
@@ -696,59 +701,27 @@ def _fdn_kernel(x, pre, out, lens, mask, gains, damp, dlens, dmask, dg, w1, w2):
             u = v + dg * r
             dbuf[(i & dmask) * 4 + a] = u
             v = r - dg * u
-        s = buf[((i - d0) & mask) * 8]
-        l0 = s + damp * (l0 - s)
-        y0 = l0 * g0
-        s = buf[((i - d1) & mask) * 8 + 1]
-        l1 = s + damp * (l1 - s)
-        y1 = l1 * g1
-        s = buf[((i - d2) & mask) * 8 + 2]
-        l2 = s + damp * (l2 - s)
-        y2 = l2 * g2
-        s = buf[((i - d3) & mask) * 8 + 3]
-        l3 = s + damp * (l3 - s)
-        y3 = l3 * g3
-        s = buf[((i - d4) & mask) * 8 + 4]
-        l4 = s + damp * (l4 - s)
-        y4 = l4 * g4
-        s = buf[((i - d5) & mask) * 8 + 5]
-        l5 = s + damp * (l5 - s)
-        y5 = l5 * g5
-        s = buf[((i - d6) & mask) * 8 + 6]
-        l6 = s + damp * (l6 - s)
-        y6 = l6 * g6
-        s = buf[((i - d7) & mask) * 8 + 7]
-        l7 = s + damp * (l7 - s)
-        y7 = l7 * g7
-        left = y0 - y1 + y2 - y3 + y4 - y5 + y6 - y7
-        right = y0 + y1 - y2 - y3 + y4 + y5 - y6 - y7
+        left = 0.0
+        right = 0.0
+        for k in range(8):
+            s = buf[((i - lens[k]) & mask) * 8 + k]
+            lp[k] = s + damp * (lp[k] - s)
+            y[k] = lp[k] * gains[k]
+            left += _FDN_LEFT[k] * y[k]
+            right += _FDN_RIGHT[k] * y[k]
         out[0, i] += w1 * left + w2 * right
         out[1, i] += w1 * right + w2 * left
-        a0 = y0 + y1
-        a1 = y0 - y1
-        a2 = y2 + y3
-        a3 = y2 - y3
-        a4 = y4 + y5
-        a5 = y4 - y5
-        a6 = y6 + y7
-        a7 = y6 - y7
-        b0 = a0 + a2
-        b2 = a0 - a2
-        b1 = a1 + a3
-        b3 = a1 - a3
-        b4 = a4 + a6
-        b6 = a4 - a6
-        b5 = a5 + a7
-        b7 = a5 - a7
+        h = 1
+        while h < 8:
+            for j in range(0, 8, 2 * h):
+                for k in range(j, j + h):
+                    p, q = y[k], y[k + h]
+                    y[k] = p + q
+                    y[k + h] = p - q
+            h *= 2
         base = (i & mask) * 8
-        buf[base] = v + c * (b0 + b4)
-        buf[base + 1] = -v + c * (b1 + b5)
-        buf[base + 2] = v + c * (b2 + b6)
-        buf[base + 3] = -v + c * (b3 + b7)
-        buf[base + 4] = v + c * (b0 - b4)
-        buf[base + 5] = -v + c * (b1 - b5)
-        buf[base + 6] = v + c * (b2 - b6)
-        buf[base + 7] = -v + c * (b3 - b7)
+        for k in range(8):
+            buf[base + k] = _FDN_LEFT[k] * v + c * y[k]
 
 
 _fdn = _jit(_fdn_kernel)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..config import config_dir as default_config_dir
 from ..config import read_toml
@@ -113,6 +113,15 @@ def _check_sections(v: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if bad:
             raise ValueError(f"must list section kinds from {', '.join(SECTION_KINDS)} (got {bad})")
     return v
+
+
+def _one_of(allowed: tuple[str, ...] | dict[str, Any]) -> AfterValidator:
+    """A field check: the value must be one of ``allowed`` (the message lists them)."""
+    def check(v: str) -> str:
+        if v not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)} (got {v!r})")
+        return v
+    return AfterValidator(check)
 
 
 class _Strict(BaseModel):
@@ -243,7 +252,7 @@ class PartSpec(_Strict):
 
     name: str = Field(min_length=1, max_length=40)
     group: Literal["melody", "bass", "harmony"]
-    voice: str
+    voice: Annotated[str, _one_of(VOICES)]
     program: int = Field(0, ge=0, le=127)
     pan: float = Field(0.0, ge=-1.0, le=1.0)
     gain: float = Field(1.0, ge=0.0, le=2.0)
@@ -256,13 +265,6 @@ class PartSpec(_Strict):
     pattern: str | None = None
     articulation: float = Field(0.95, gt=0.05, le=1.0)
     sections: tuple[str, ...] | None = None
-
-    @field_validator("voice")
-    @classmethod
-    def _voice(cls, v: str) -> str:
-        if v not in VOICES:
-            raise ValueError(f"must be one of {', '.join(VOICES)} (got {v!r})")
-        return v
 
     @field_validator("register_range")
     @classmethod
@@ -302,7 +304,7 @@ class DrumSpec(_Strict):
     (intro, A, B, C, outro) or ``fill`` (last bar of a section) → line name (:data:`DRUM_NOTES`) →
     16th-note grid. Sections without a pattern use ``A``'s."""
 
-    voice: str = "drums"
+    voice: Annotated[str, _one_of(DRUM_VOICES)] = "drums"
     program: int = Field(0, ge=0, le=127)
     pan: float = Field(0.0, ge=-1.0, le=1.0)
     gain: float = Field(1.0, ge=0.0, le=2.0)
@@ -310,13 +312,6 @@ class DrumSpec(_Strict):
     sections: tuple[str, ...] | None = None
     crash_on_sections: bool = True
     patterns: dict[str, dict[str, str]]
-
-    @field_validator("voice")
-    @classmethod
-    def _voice(cls, v: str) -> str:
-        if v not in DRUM_VOICES:
-            raise ValueError(f"must be one of {', '.join(DRUM_VOICES)} (got {v!r})")
-        return v
 
     @field_validator("patterns")
     @classmethod

@@ -37,12 +37,17 @@ def create_project(caller: Caller, body: ProjectBody) -> dict[str, Any]:
     return project_json(p)
 
 
-def get_project_row(caller: Caller, project_id: str) -> Project:
+def _owned(caller: Caller, model: type, row_id: str, what: str):
+    """The caller's row ``row_id`` of ``model`` (another key's rows are as good as missing: 404)."""
     with caller.db.session() as s:
-        p = s.get(Project, project_id)
-    if p is None or p.key_id != caller.key.id:
-        raise NotFound(f"Project {project_id} not found")
-    return p
+        row = s.get(model, row_id)
+    if row is None or row.key_id != caller.key.id:
+        raise NotFound(f"{what} {row_id} not found")
+    return row
+
+
+def get_project_row(caller: Caller, project_id: str) -> Project:
+    return _owned(caller, Project, project_id, "Project")
 
 
 def default_project(caller: Caller) -> Project:
@@ -88,11 +93,7 @@ def list_sprites(caller: Caller, project_id: str | None = None) -> list[dict[str
 
 
 def get_sprite_row(caller: Caller, sprite_id: str) -> Sprite:
-    with caller.db.session() as s:
-        sp = s.get(Sprite, sprite_id)
-    if sp is None or sp.key_id != caller.key.id:
-        raise NotFound(f"Sprite {sprite_id} not found")
-    return sp
+    return _owned(caller, Sprite, sprite_id, "Sprite")
 
 
 def style_lock(project: Project) -> dict[str, Any]:
